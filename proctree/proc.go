@@ -22,8 +22,9 @@ type Proc struct {
 	State byte
 	// Comm is the kernel's short name for the process (at most 15 bytes on Linux).
 	Comm string
-	// Cmdline is argv. It is empty for kernel threads and for zombies, whose
-	// memory is already gone; nil when it could not be read.
+	// Cmdline is argv. It is empty for kernel threads. A zombie's memory is
+	// gone, so it keeps the last cmdline seen while it was alive. Nil when it
+	// could not be read.
 	Cmdline []string
 	// Kernel is true for kernel threads (no user memory); they are shown as [comm].
 	Kernel  bool

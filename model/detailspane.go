@@ -1,0 +1,63 @@
+package model
+
+import (
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/proctui/proctui/proctree"
+)
+
+// detailsPane is the details of the selected process, in a viewport that
+// scrolls when the pane has the keyboard.
+type detailsPane struct {
+	vp    viewport.Model
+	lines []string
+	// pid is the process the data below was read from.
+	pid  int
+	data *proctree.Details
+	err  error
+	// seq numbers requests; busy says a read is running.
+	seq     uint64
+	busy    bool
+	showEnv bool
+}
+
+func newDetailsPane() detailsPane {
+	vp := viewport.New()
+	vp.MouseWheelDelta = 3
+	return detailsPane{vp: vp}
+}
+
+func (d *detailsPane) setLines(lines []string) {
+	d.lines = lines
+	d.vp.SetContentLines(lines)
+}
+
+// visible is the part of the content the viewport shows.
+func (d *detailsPane) visible() []string {
+	off := min(d.vp.YOffset(), len(d.lines))
+	end := min(off+d.vp.Height(), len(d.lines))
+	return d.lines[off:end]
+}
+
+// update scrolls with the navigation keys.
+func (d *detailsPane) update(msg tea.KeyPressMsg, k *KeyMap) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		d.vp.ScrollUp(1)
+	case key.Matches(msg, k.Down):
+		d.vp.ScrollDown(1)
+	case key.Matches(msg, k.PageUp):
+		d.vp.PageUp()
+	case key.Matches(msg, k.PageDown):
+		d.vp.PageDown()
+	case key.Matches(msg, k.Top):
+		d.vp.GotoTop()
+	case key.Matches(msg, k.Bottom):
+		d.vp.GotoBottom()
+	default:
+		return false
+	}
+	return true
+}

@@ -1,0 +1,167 @@
+package model
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/proctui/proctui/ui"
+)
+
+// promptKind is what an open prompt asks for.
+type promptKind uint8
+
+const (
+	promptSearch promptKind = iota + 1 // a search query, applied as it is typed
+	promptRun                          // a command line to spawn
+	promptExit                         // an exit status
+)
+
+func (k promptKind) String() string {
+	switch k {
+	case promptSearch:
+		return "search"
+	case promptRun:
+		return "run"
+	case promptExit:
+		return "exit"
+	}
+	return "unknown"
+}
+
+// prompt is a one-line dialog at the bottom of the screen.
+type prompt struct {
+	kind  promptKind
+	input textinput.Model
+	label string
+	hint  string
+	err   string
+	// target is the process the prompt acts on (run: the parent; exit:
+	// the process that exits).
+	target int
+	name   string
+}
+
+func newPrompt(kind promptKind, st *ui.Styles, w int, label, hint, value, placeholder string) *prompt {
+	in := textinput.New()
+	in.Prompt = ""
+	in.Placeholder = placeholder
+	in.SetStyles(st.Input())
+	in.SetValue(value)
+	in.CursorEnd()
+	in.Focus()
+	p := &prompt{kind: kind, input: in, label: label, hint: hint}
+	p.setWidth(w)
+	return p
+}
+
+// setWidth sizes the input for a screen w cells wide. The input scrolls
+// horizontally beyond its width; the rest of the line is left for the label
+// and the hint or error.
+func (p *prompt) setWidth(w int) {
+	switch p.kind {
+	case promptExit:
+		p.input.SetWidth(4)
+	case promptSearch:
+		p.input.SetWidth(min(24, w/3))
+	case promptRun:
+		p.input.SetWidth(max(12, w-ansiWidth(p.label)-28))
+	}
+}
+
+// update passes a key to the input; an edit clears a shown error.
+func (p *prompt) update(msg tea.Msg) tea.Cmd {
+	before := p.input.Value()
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	if p.input.Value() != before {
+		p.err = ""
+	}
+	return cmd
+}
+
+func (p *prompt) view(st *ui.Styles, w int) string {
+	return ui.PromptLine(st, p.label, p.input.View(), p.hint, p.err, w)
+}
+
+// parseStatus reads an exit status: empty means 0.
+func parseStatus(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 255 {
+		return 0, errors.New("a status is a number from 0 to 255")
+	}
+	return n, nil
+}
+
+// splitCommand splits a command line into argv the way a shell would for
+// simple cases: spaces separate words; '…' keeps everything literally;
+// "…" keeps spaces and lets \" \\ \$ \` escape; a backslash outside quotes
+// escapes the next character. Nothing is expanded: no variables, globs or
+// pipes (for those, run sh -c '…').
+func splitCommand(s string) ([]string, error) {
+	var (
+		args  []string
+		cur   strings.Builder
+		inArg bool
+	)
+	flush := func() {
+		if inArg {
+			args = append(args, cur.String())
+			cur.Reset()
+			inArg = false
+		}
+	}
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == ' ' || r == '\t' || r == '\n':
+			flush()
+		case r == '\\':
+			if i+1 >= len(rs) {
+				return nil, errors.New("the command ends with a lone backslash")
+			}
+			i++
+			cur.WriteRune(rs[i])
+			inArg = true
+		case r == '\'':
+			end := i + 1
+			for end < len(rs) && rs[end] != '\'' {
+				end++
+			}
+			if end >= len(rs) {
+				return nil, errors.New("a ' quote is not closed")
+			}
+			cur.WriteString(string(rs[i+1 : end]))
+			inArg = true
+			i = end
+		case r == '"':
+			i++
+			for ; i < len(rs) && rs[i] != '"'; i++ {
+				if rs[i] == '\\' && i+1 < len(rs) && strings.ContainsRune("\"\\$`", rs[i+1]) {
+					i++
+				}
+				cur.WriteRune(rs[i])
+			}
+			if i >= len(rs) {
+				return nil, errors.New(`a " quote is not closed`)
+			}
+			inArg = true
+		default:
+			cur.WriteRune(r)
+			inArg = true
+		}
+	}
+	flush()
+	return args, nil
+}
+
+func ansiWidth(s string) int { return ansi.StringWidth(s) }

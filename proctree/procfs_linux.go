@@ -1,0 +1,388 @@
+package proctree
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// clockTicks is USER_HZ, the unit of the times in /proc/PID/stat. The
+// kernel fixes it at 100 for user space on every architecture Go runs on,
+// whatever the kernel's own HZ is.
+const clockTicks = 100
+
+// maxEmptyCmdline is how many polls in a row a live, non-kernel process may
+// show an empty cmdline before the reader stops asking. The kernel shows it
+// empty for a moment around exec and exit (the memory is being swapped or
+// torn down); a program that blanked its own argv stays empty for good.
+const maxEmptyCmdline = 3
+
+// ProcReader reads the process table straight from a /proc file system,
+// reusing its buffers: in the steady state a Snapshot costs one open, one
+// read and one close per process and no allocation beyond the Snapshot and
+// its Procs. What rarely changes (uid, user name, cmdline) is cached per
+// process, keyed by pid and start time, because a pid can be reused but the
+// pair cannot.
+//
+// The root can be a fixture directory shaped like /proc, which is how the
+// tests show kernel behaviour that is hard to cause on demand. A ProcReader
+// is not safe for concurrent use.
+type ProcReader struct {
+	root     string
+	rootPath []byte // root and a NUL, for openat
+	live     bool   // root is this system's /proc
+	self     int
+	euid     int
+	pageSize uint64
+
+	boot     time.Time
+	bootRead bool
+
+	dents []byte // getdents64 buffer
+	pids  []int
+	path  []byte // NUL-terminated path relative to the root fd
+	buf   []byte // file contents
+	stat  statLine
+	fdNum []int // descriptor numbers for Details
+
+	cache map[int]*procEntry
+	gen   uint64
+	users userNames
+}
+
+// procEntry is what the reader remembers about one process between polls.
+type procEntry struct {
+	start   uint64 // StartTicks: with the pid, the process's identity
+	comm    string
+	cmdline []string
+	uid     int
+	user    string
+	// emptyTries counts polls that read an empty cmdline from a process
+	// that should have one.
+	emptyTries uint8
+	gen        uint64 // the Snapshot that last saw the process
+}
+
+// NewProcReader returns a reader of the /proc tree at root: "/proc" for
+// this system, or a directory shaped like it. An empty root means "/proc".
+func NewProcReader(root string) *ProcReader {
+	if root == "" {
+		root = "/proc"
+	}
+	r := &ProcReader{
+		root:     root,
+		rootPath: append([]byte(root), 0),
+		live:     filepath.Clean(root) == "/proc",
+		euid:     os.Geteuid(),
+		pageSize: uint64(os.Getpagesize()),
+		dents:    make([]byte, 32<<10),
+		path:     make([]byte, 0, 64),
+		buf:      make([]byte, 4<<10),
+		cache:    make(map[int]*procEntry),
+	}
+	if r.live {
+		r.self = os.Getpid()
+	} else if target, err := os.Readlink(filepath.Join(root, "self")); err == nil {
+		r.self, _ = strconv.Atoi(target)
+	}
+	return r
+}
+
+// Name is "proc".
+func (r *ProcReader) Name() string { return "proc" }
+
+// Snapshot reads every process under the root. Only a failure to list the
+// root is an error; a process that exits between the listing and the read
+// of its stat file is left out.
+func (r *ProcReader) Snapshot() (*Snapshot, error) {
+	taken := time.Now()
+	dirfd, err := openat(unix.AT_FDCWD, r.rootPath, unix.O_RDONLY|unix.O_DIRECTORY)
+	if err != nil {
+		return nil, fmt.Errorf("proctree: open %s: %w", r.root, err)
+	}
+	defer unix.Close(dirfd)
+	if !r.bootRead {
+		r.readBootTime(dirfd)
+	}
+	if err := r.listPIDs(dirfd); err != nil {
+		return nil, fmt.Errorf("proctree: list %s: %w", r.root, err)
+	}
+	// /proc lists in pid order already; a fixture directory need not.
+	slices.Sort(r.pids)
+
+	snap := &Snapshot{
+		Procs:  make([]Proc, 0, len(r.pids)),
+		Taken:  taken,
+		Self:   r.self,
+		Source: "proc",
+	}
+	r.gen++
+	for _, pid := range r.pids {
+		snap.Procs = append(snap.Procs, Proc{})
+		if !r.readProc(dirfd, pid, &snap.Procs[len(snap.Procs)-1]) {
+			snap.Procs = snap.Procs[:len(snap.Procs)-1]
+		}
+	}
+	for pid, e := range r.cache {
+		if e.gen != r.gen {
+			delete(r.cache, pid)
+		}
+	}
+	return snap, nil
+}
+
+// readBootTime reads btime, the boot time in seconds since the epoch, from
+// ROOT/stat. Start times in /proc/PID/stat count clock ticks from boot.
+func (r *ProcReader) readBootTime(dirfd int) {
+	r.bootRead = true
+	b, err := r.readAt(dirfd, r.setPath("stat"))
+	if err != nil {
+		return
+	}
+	if secs, ok := parseBootTime(b); ok {
+		r.boot = time.Unix(secs, 0)
+	}
+}
+
+// listPIDs fills r.pids with the numeric entries of the root directory,
+// read with getdents64 into a reused buffer.
+func (r *ProcReader) listPIDs(dirfd int) error {
+	r.pids = r.pids[:0]
+	return getdentsNumbers(dirfd, r.dents, func(n int) { r.pids = append(r.pids, n) })
+}
+
+// getdentsNumbers calls fn for every entry of the open directory whose name
+// is a non-negative decimal number, without allocating.
+func getdentsNumbers(dirfd int, buf []byte, fn func(int)) error {
+	for {
+		n, err := unix.Getdents(dirfd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n <= 0 {
+			return nil
+		}
+		// struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen;
+		// u8 d_type; char d_name[]; }, d_name NUL-terminated and padded.
+		for off := 0; off+19 < n; {
+			reclen := int(binary.NativeEndian.Uint16(buf[off+16:]))
+			if reclen < 19 || off+reclen > n {
+				return fmt.Errorf("getdents64: bad record length %d", reclen)
+			}
+			name := buf[off+19 : off+reclen]
+			if i := bytes.IndexByte(name, 0); i >= 0 {
+				name = name[:i]
+			}
+			if num, ok := parseFDName(name); ok {
+				fn(num)
+			}
+			off += reclen
+		}
+	}
+}
+
+// parseFDName accepts "0" as well as the names parsePIDName accepts:
+// descriptor 0 exists, pid 0 is never listed.
+func parseFDName(b []byte) (int, bool) {
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	return parsePIDName(b)
+}
+
+// setPath stores name, NUL-terminated, in the reused path buffer.
+func (r *ProcReader) setPath(name string) []byte {
+	p := append(r.path[:0], name...)
+	r.path = append(p, 0)
+	return r.path
+}
+
+// setPIDPath stores "PID/name", NUL-terminated, in the reused path buffer.
+func (r *ProcReader) setPIDPath(pid int, name string) []byte {
+	p := strconv.AppendInt(r.path[:0], int64(pid), 10)
+	p = append(p, '/')
+	p = append(p, name...)
+	r.path = append(p, 0)
+	return r.path
+}
+
+// readAt reads the file at path (NUL-terminated, relative to dirfd) into
+// the reused buffer. The result is valid until the next read.
+//
+// One read(2) is enough for a /proc file: the kernel builds the whole text
+// and copies out as much as the buffer holds. A read that fills the buffer
+// grows it and goes on; a short one is the end.
+func (r *ProcReader) readAt(dirfd int, path []byte) ([]byte, error) {
+	fd, err := openat(dirfd, path, unix.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	n := 0
+	for {
+		if n == len(r.buf) {
+			r.buf = slices.Grow(r.buf[:n], n)[:2*n]
+		}
+		m, err := unix.Read(fd, r.buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		n += m
+		if m == 0 || n < len(r.buf) {
+			return r.buf[:n], nil
+		}
+	}
+}
+
+// openat opens a NUL-terminated path relative to dirfd with the raw system
+// call: unix.Openat would copy the path into a new C string on every call.
+func openat(dirfd int, path []byte, flags int) (int, error) {
+	if len(path) == 0 || path[len(path)-1] != 0 {
+		return -1, unix.EINVAL
+	}
+	for {
+		fd, _, errno := unix.Syscall6(unix.SYS_OPENAT, uintptr(dirfd),
+			uintptr(unsafe.Pointer(&path[0])), uintptr(flags|unix.O_CLOEXEC), 0, 0, 0)
+		if errno == unix.EINTR {
+			continue
+		}
+		if errno != 0 {
+			return -1, errno
+		}
+		return int(fd), nil
+	}
+}
+
+// readProc reads ROOT/PID/stat into p, and the cached parts from the
+// cache. It reports false when the process vanished.
+func (r *ProcReader) readProc(dirfd, pid int, p *Proc) bool {
+	b, err := r.readAt(dirfd, r.setPIDPath(pid, "stat"))
+	if err != nil || len(b) == 0 {
+		// ENOENT or ESRCH: the process was reaped after the listing. An
+		// empty read is the same race seen from the other side.
+		return false
+	}
+	st := &r.stat
+	if !parseStat(b, st) {
+		return false
+	}
+	kernel := st.Flags&pfKthread != 0
+	zombie := st.State == 'Z' || st.State == 'X'
+
+	e := r.cache[pid]
+	readIdentity := false
+	switch {
+	case e == nil:
+		e = &procEntry{start: st.StartTicks, comm: string(st.Comm)}
+		r.cache[pid] = e
+		readIdentity = true
+	case e.start != st.StartTicks:
+		// The pid was reused by a new process.
+		*e = procEntry{start: st.StartTicks, comm: string(st.Comm)}
+		readIdentity = true
+	case string(st.Comm) != e.comm:
+		// Same process, new name: it called exec (or prctl PR_SET_NAME).
+		// Its argv and maybe its uid (a set-uid program) changed with it.
+		e.comm = string(st.Comm)
+		e.emptyTries = 0
+		readIdentity = true
+	}
+	e.gen = r.gen
+
+	// Copy what is needed from st before the buffer is reused: st.Comm
+	// aliases it.
+	p.PID = pid
+	p.PPID = st.PPID
+	p.State = st.State
+	p.Comm = e.comm
+	p.Kernel = kernel
+	p.Threads = st.Threads
+	p.StartTicks = st.StartTicks
+	if !r.boot.IsZero() {
+		p.Start = r.boot.Add(time.Duration(st.StartTicks) * (time.Second / clockTicks))
+	}
+	p.RSS = st.RSSPages * r.pageSize
+	exit, hasExit := st.Exit, st.HasExit && zombie
+
+	if readIdentity {
+		r.readUID(dirfd, pid, e)
+	}
+	if readIdentity || r.cmdlineStale(e, kernel, zombie) {
+		r.readCmdline(dirfd, pid, e, kernel, zombie)
+	}
+	p.Cmdline = e.cmdline
+	p.UID = e.uid
+	p.User = e.user
+
+	// The kernel prints field 52 only to a reader that may ptrace the
+	// process; anyone else reads 0, which would look like "exited 0".
+	if hasExit && r.live && r.euid != 0 && e.uid != r.euid {
+		hasExit = false
+	}
+	if hasExit {
+		p.Exit, p.HasExit = WaitStatus(exit), true
+	}
+	return true
+}
+
+// readUID reads the real uid from ROOT/PID/status.
+func (r *ProcReader) readUID(dirfd, pid int, e *procEntry) {
+	e.uid, e.user = -1, ""
+	b, err := r.readAt(dirfd, r.setPIDPath(pid, "status"))
+	if err != nil {
+		return
+	}
+	if uid, ok := parseStatusUID(b); ok {
+		e.uid = uid
+		e.user = r.users.name(uid)
+	}
+}
+
+// cmdlineStale reports whether a cached empty cmdline is worth reading
+// again: the process is alive, has user memory, and has not been empty for
+// too many polls.
+func (r *ProcReader) cmdlineStale(e *procEntry, kernel, zombie bool) bool {
+	return e.cmdline != nil && len(e.cmdline) == 0 && !kernel && !zombie &&
+		e.emptyTries < maxEmptyCmdline
+}
+
+// readCmdline reads ROOT/PID/cmdline into the cache entry. Reading it
+// takes the target's memory-map lock, another reason to do it once per
+// process and not once per poll.
+func (r *ProcReader) readCmdline(dirfd, pid int, e *procEntry, kernel, zombie bool) {
+	if kernel {
+		// A kernel thread has no user memory, so no argv.
+		e.cmdline = []string{}
+		return
+	}
+	b, err := r.readAt(dirfd, r.setPIDPath(pid, "cmdline"))
+	switch {
+	case err != nil:
+		e.cmdline = nil
+	case len(b) == 0:
+		// A zombie's memory is gone; keep the argv it had when alive.
+		if !zombie || e.cmdline == nil {
+			e.cmdline = []string{}
+		}
+		if !zombie {
+			e.emptyTries++
+		}
+	default:
+		e.cmdline = splitNUL(b)
+		e.emptyTries = 0
+	}
+}

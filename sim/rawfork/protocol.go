@@ -1,0 +1,252 @@
+// Package rawfork makes a real fork() of a running Go program and talks to
+// the child it makes.
+//
+// A Go program is multithreaded, so fork without exec is normally off
+// limits: the child gets a copy of memory in which the runtime's other
+// threads, and whatever locks they held, are frozen forever. It is still
+// sound when the child never enters the runtime again. Fork prepares
+// everything the child will need, locks the goroutine to its thread, blocks
+// signals, and calls clone(SIGCHLD) with a raw system call. The child
+// (package internal/child) resets every signal to its default, moves its
+// control socket to a fixed descriptor, closes the parent's internal
+// descriptors and then runs a loop of raw system calls: one small command
+// at a time from its control socket (exit, fork again, wait, ignore
+// SIGCHLD, execve), one answer back. When the control socket reaches EOF,
+// because the parent closed it or died, even by SIGKILL, the child kills
+// the children it made and exits. Nothing relies on PR_SET_PDEATHSIG, which
+// fires when the forking thread exits, and Go threads come and go.
+//
+// The same records travel between proctui and its lab image (proctui
+// re-executed in its lab role), which serves a superset of the commands.
+package rawfork
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"syscall"
+)
+
+// Op is a command of the control protocol.
+type Op uint32
+
+// Commands. The first six are understood by a raw fork child; the lab image
+// serves all of them.
+const (
+	OpPing    Op = 1 // Reply.PID = the process's pid, Reply.Val = its control fd
+	OpExit    Op = 2 // exit(Arg0); no reply (a lab image acknowledges first)
+	OpFork    Op = 3 // fork; Reply.PID = the child, its control socket attached; Arg0 = 1 asks for a real fork
+	OpWait    Op = 4 // wait4(Arg0, WNOHANG); Reply.PID = what wait4 returned, Reply.Val = the status
+	OpSigchld Op = 5 // Arg0 = 1: set SIGCHLD to SIG_IGN; 0: back to SIG_DFL
+	OpExec    Op = 6 // execve the payload (EncodeExec); a reply means it failed
+
+	OpSpawn  Op = 7 // lab image: fork + exec the payload; Flags SpawnLab: the lab image, its control socket attached
+	OpDetach Op = 8 // lab image: reap child Arg0 as soon as it exits, then send OpNote
+
+	OpHello Op = 100 // lab image, unasked: ready, Reply.PID = its pid
+	OpNote  Op = 101 // lab image, unasked: child Reply.PID was reaped with status Reply.Val
+)
+
+func (o Op) String() string {
+	switch o {
+	case OpPing:
+		return "ping"
+	case OpExit:
+		return "exit"
+	case OpFork:
+		return "fork"
+	case OpWait:
+		return "wait"
+	case OpSigchld:
+		return "sigchld"
+	case OpExec:
+		return "exec"
+	case OpSpawn:
+		return "spawn"
+	case OpDetach:
+		return "detach"
+	case OpHello:
+		return "hello"
+	case OpNote:
+		return "note"
+	}
+	return fmt.Sprintf("op %d", uint32(o))
+}
+
+// Request flags.
+const (
+	// ExecKeepControl keeps the control socket open across execve, for a
+	// program that continues the protocol (the lab image).
+	ExecKeepControl = 1
+	// SpawnLab asks OpSpawn for the lab image rather than the payload.
+	SpawnLab = 2
+)
+
+// Fork kinds in Reply.Val of OpFork.
+const (
+	ForkedRaw      = 1 // a real fork(): the child runs the raw loop
+	ForkedLabImage = 2 // the lab image spawned instead
+)
+
+// Sizes of the wire format.
+const (
+	// RecordSize is the size of a Request or Reply header.
+	RecordSize = 32
+	// ExecBufSize bounds an exec payload (path, argv and environment).
+	ExecBufSize = 32 << 10
+	// MaxPassFDs is how many descriptors one request may carry.
+	MaxPassFDs = 4
+)
+
+// Request is a command header.
+type Request struct {
+	Op    Op
+	Flags uint32
+	Seq   uint64
+	Arg0  int64
+	Arg1  int64
+}
+
+// Reply is an answer (or an unasked OpHello / OpNote).
+type Reply struct {
+	Op    Op
+	Errno syscall.Errno
+	Seq   uint64
+	PID   int64
+	Val   int64
+}
+
+var ne = binary.NativeEndian
+
+// Append appends the wire form of r and then payload to b.
+func (r Request) Append(b []byte, payload []byte) []byte {
+	b = ne.AppendUint32(b, uint32(r.Op))
+	b = ne.AppendUint32(b, r.Flags)
+	b = ne.AppendUint64(b, r.Seq)
+	b = ne.AppendUint64(b, uint64(r.Arg0))
+	b = ne.AppendUint64(b, uint64(r.Arg1))
+	return append(b, payload...)
+}
+
+// ErrShort is returned for a record shorter than its header.
+var ErrShort = errors.New("rawfork: short record")
+
+// ParseRequest splits a received record into its header and payload.
+func ParseRequest(b []byte) (Request, []byte, error) {
+	if len(b) < RecordSize {
+		return Request{}, nil, ErrShort
+	}
+	return Request{
+		Op:    Op(ne.Uint32(b[0:])),
+		Flags: ne.Uint32(b[4:]),
+		Seq:   ne.Uint64(b[8:]),
+		Arg0:  int64(ne.Uint64(b[16:])),
+		Arg1:  int64(ne.Uint64(b[24:])),
+	}, b[RecordSize:], nil
+}
+
+// Append appends the wire form of r to b.
+func (r Reply) Append(b []byte) []byte {
+	b = ne.AppendUint32(b, uint32(r.Op))
+	b = ne.AppendUint32(b, uint32(r.Errno))
+	b = ne.AppendUint64(b, r.Seq)
+	b = ne.AppendUint64(b, uint64(r.PID))
+	return ne.AppendUint64(b, uint64(r.Val))
+}
+
+// ParseReply decodes a received reply.
+func ParseReply(b []byte) (Reply, error) {
+	if len(b) < RecordSize {
+		return Reply{}, ErrShort
+	}
+	return Reply{
+		Op:    Op(ne.Uint32(b[0:])),
+		Errno: syscall.Errno(ne.Uint32(b[4:])),
+		Seq:   ne.Uint64(b[8:]),
+		PID:   int64(ne.Uint64(b[16:])),
+		Val:   int64(ne.Uint64(b[24:])),
+	}, nil
+}
+
+// EncodeExec lays out an execve for a raw child, which turns the offsets
+// into addresses in place without parsing anything: word 0 is the offset of
+// the path, then one word per argv string and a 0, then one per environment
+// string and a 0, then the NUL-terminated strings.
+func EncodeExec(path string, argv, env []string) ([]byte, error) {
+	if path == "" || len(argv) == 0 {
+		return nil, errors.New("rawfork: exec needs a path and argv")
+	}
+	for _, s := range append(append([]string{path}, argv...), env...) {
+		if strings.IndexByte(s, 0) >= 0 {
+			return nil, fmt.Errorf("rawfork: %q contains a NUL byte", s)
+		}
+	}
+	words := 1 + len(argv) + 1 + len(env) + 1
+	size := words * 8
+	for _, s := range argv {
+		size += len(s) + 1
+	}
+	for _, s := range env {
+		size += len(s) + 1
+	}
+	size += len(path) + 1
+	if size > ExecBufSize {
+		return nil, fmt.Errorf("rawfork: command and environment take %d bytes; at most %d fit", size, ExecBufSize)
+	}
+	b := make([]byte, words*8, size)
+	put := func(word int, s string) {
+		ne.PutUint64(b[word*8:], uint64(len(b)))
+		b = append(b, s...)
+		b = append(b, 0)
+	}
+	put(0, path)
+	for i, s := range argv {
+		put(1+i, s)
+	}
+	for i, s := range env {
+		put(1+len(argv)+1+i, s)
+	}
+	return b, nil
+}
+
+// DecodeExec reads what EncodeExec wrote.
+func DecodeExec(b []byte) (path string, argv, env []string, err error) {
+	bad := errors.New("rawfork: malformed exec payload")
+	str := func(off uint64) (string, bool) {
+		if off >= uint64(len(b)) {
+			return "", false
+		}
+		end := strings.IndexByte(string(b[off:]), 0)
+		if end < 0 {
+			return "", false
+		}
+		return string(b[off : off+uint64(end)]), true
+	}
+	if len(b) < 24 {
+		return "", nil, nil, bad
+	}
+	var ok bool
+	if path, ok = str(ne.Uint64(b)); !ok {
+		return "", nil, nil, bad
+	}
+	list := &argv
+	zeros := 0
+	for i := 8; i+8 <= len(b) && zeros < 2; i += 8 {
+		off := ne.Uint64(b[i:])
+		if off == 0 {
+			zeros++
+			list = &env
+			continue
+		}
+		s, ok := str(off)
+		if !ok {
+			return "", nil, nil, bad
+		}
+		*list = append(*list, s)
+	}
+	if zeros < 2 || len(argv) == 0 {
+		return "", nil, nil, bad
+	}
+	return path, argv, env, nil
+}

@@ -1,0 +1,468 @@
+package ui
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/proctui/proctui/proctree"
+)
+
+// DetailsInput is what the details pane shows about the selected process.
+type DetailsInput struct {
+	// Proc is the process as of the last poll; nil when nothing is
+	// selected.
+	Proc *proctree.Proc
+	// ParentName names the parent ("" when it is not in the table).
+	ParentName string
+	// Ghost is set when the process is gone and only its ghost row is left.
+	Ghost *Ghost
+	// Details is the last on-demand read of this process; nil while the
+	// first read is on its way. Err is a failure of the whole read.
+	Details *proctree.Details
+	Err     error
+	Lab     LabTag
+	// InLab is false when a lab exists and the process is not part of it.
+	InLab bool
+	// LabCmd is how a run lab process was started, when known.
+	LabCmd string
+	// ZombieSince is when the process was first seen as a zombie.
+	ZombieSince time.Time
+	// Now is the time of the last snapshot: ages are measured against it,
+	// never against the wall clock, so a frame is a function of its data.
+	Now     time.Time
+	ShowEnv bool
+}
+
+// partErr says why a part of the details is missing, in a few words.
+func partErr(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, proctree.ErrNoAccess):
+		return "no access"
+	case errors.Is(err, proctree.ErrGone):
+		return "gone"
+	case errors.Is(err, proctree.ErrUnsupported):
+		return "not available on this platform"
+	case errors.Is(err, proctree.ErrUnknown):
+		return "unknown"
+	}
+	return Clean(err.Error())
+}
+
+// Ago says how long before now t was: "12s", "3m04s", "2h05m", "3d4h".
+func Ago(now, t time.Time) string {
+	d := now.Sub(t)
+	if d < 0 {
+		d = 0
+	}
+	switch {
+	case d < time.Minute:
+		return strconv.Itoa(int(d/time.Second)) + "s"
+	case d < time.Hour:
+		m, s := int(d/time.Minute), int(d%time.Minute/time.Second)
+		return strconv.Itoa(m) + "m" + two(s) + "s"
+	case d < 48*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		return strconv.Itoa(h) + "h" + two(m) + "m"
+	}
+	days, h := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+	return strconv.Itoa(days) + "d" + strconv.Itoa(h) + "h"
+}
+
+func two(n int) string {
+	if n < 10 {
+		return "0" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
+}
+
+// sigShort drops the SIG prefix: "INT", "USR1", "RTMIN+2".
+func sigShort(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strings.TrimPrefix(n, "SIG")
+	}
+	return out
+}
+
+// LabWords says how a lab process came to be.
+func LabWords(t LabTag, cmd string) string {
+	var s string
+	switch t.Kind {
+	case LabSelf:
+		return "lab: proctui itself; every process it makes is in the lab"
+	case LabForked:
+		s = "lab: forked from " + strconv.Itoa(t.Parent) + " (a real fork(): shares memory copy-on-write)"
+	case LabImage:
+		s = "lab: the lab image, run by " + strconv.Itoa(t.Parent)
+	case LabProgram:
+		s = "lab: ran"
+		if cmd != "" {
+			s += " `" + cmd + "`"
+		}
+		s += " under " + strconv.Itoa(t.Parent)
+	case LabNone:
+		return ""
+	}
+	if t.Detached {
+		s += " · detached: its parent reaps it when it exits"
+	}
+	return s
+}
+
+// details builds the pane line by line.
+type details struct {
+	s     *Styles
+	w     int
+	lines []string
+}
+
+func (d *details) line() *line { return newLine(d.s, d.w) }
+
+func (d *details) push(l *line) { d.lines = append(d.lines, l.String()) }
+
+func (d *details) blank() { d.push(d.line()) }
+
+// kv is a label and a value on one line, the value cut to fit.
+func (d *details) kv(label, value string, p Paint) {
+	l := d.line()
+	l.pad(d.s.Label, label, 8)
+	l.add(p, value)
+	d.push(l)
+}
+
+// words wraps a list of words under a label.
+func (d *details) words(label string, words []string, p Paint) {
+	const lw = 9
+	for i, text := range wrapWords(words, " ", lw, lw, d.w) {
+		l := d.line()
+		if i == 0 {
+			l.pad(d.s.Label, label, lw)
+		} else {
+			l.pad(d.s.Label, "", lw)
+		}
+		l.add(p, text)
+		d.push(l)
+	}
+}
+
+func (d *details) section(title string) {
+	l := d.line()
+	l.add(d.s.Section, title)
+	d.push(l)
+}
+
+// DetailLines renders the details pane, w cells wide, as lines the caller
+// scrolls through.
+func DetailLines(s *Styles, in *DetailsInput, w int) []string {
+	d := &details{s: s, w: w}
+	p := in.Proc
+	if p == nil || w <= 0 {
+		l := d.line()
+		l.add(s.Muted, "no process selected")
+		d.push(l)
+		return d.lines
+	}
+
+	// Header: "4315 proctui  child of 4312 (proctui)", on two lines when
+	// the pane is narrow.
+	name := Clean(p.Name())
+	parent := "child of " + strconv.Itoa(p.PPID)
+	if in.ParentName != "" {
+		parent += " (" + Clean(in.ParentName) + ")"
+	}
+	if p.PPID == 0 {
+		parent = "no parent: started by the kernel"
+	}
+	head := strconv.Itoa(p.PID) + " " + name
+	l := d.line()
+	l.add(s.Title, head)
+	if width(head)+2+width(parent) <= w {
+		l.add(s.Text, "  ")
+		l.add(s.Muted, parent)
+		d.push(l)
+	} else {
+		d.push(l)
+		l = d.line()
+		l.add(s.Muted, parent)
+		d.push(l)
+	}
+
+	// State in words, with the zombie's story.
+	l = d.line()
+	l.add(s.State[Class(p.State)], stateLetter(p.State)+" "+StateSymbol(p.State))
+	l.add(s.Text, " ")
+	switch {
+	case in.Ghost != nil:
+		l.add(s.Text, "gone · "+in.Ghost.Status)
+	case p.State == 'Z':
+		var b strings.Builder
+		b.WriteString("zombie · ")
+		if p.HasExit {
+			b.WriteString(p.Exit.String())
+		} else {
+			b.WriteString("exited")
+		}
+		b.WriteString(" · not reaped")
+		if !in.ZombieSince.IsZero() && !in.Now.IsZero() {
+			b.WriteString(" for " + Ago(in.Now, in.ZombieSince))
+		}
+		l.add(s.ExitNote, b.String())
+	default:
+		l.add(s.Text, StateWords(p.State))
+	}
+	d.push(l)
+	if p.State == 'Z' && in.Ghost == nil {
+		l = d.line()
+		l.add(s.Muted, "only its pid and exit status remain, until "+strconv.Itoa(p.PPID)+" calls wait()")
+		d.push(l)
+	}
+
+	if lw := LabWords(in.Lab, in.LabCmd); lw != "" {
+		for i, text := range wrapWords(strings.Fields(lw), " ", 0, 2, w) {
+			l = d.line()
+			if i > 0 {
+				l.add(s.Lab, "  ")
+			}
+			l.add(s.Lab, text)
+			d.push(l)
+		}
+	} else if !in.InLab {
+		l = d.line()
+		l.add(s.Muted, "not in the lab")
+		d.push(l)
+	}
+
+	// Who, how many threads, since when, how much memory.
+	var who []string
+	if p.User != "" {
+		who = append(who, "user "+Clean(p.User)+" ("+strconv.Itoa(p.UID)+")")
+	} else if p.UID >= 0 {
+		who = append(who, "uid "+strconv.Itoa(p.UID))
+	}
+	if p.Threads == 1 {
+		who = append(who, "1 thread")
+	} else if p.Threads > 1 {
+		who = append(who, strconv.Itoa(p.Threads)+" threads")
+	}
+	if len(who) > 0 {
+		l = d.line()
+		l.add(s.Text, strings.Join(who, " · "))
+		d.push(l)
+	}
+	if !p.Start.IsZero() && !in.Now.IsZero() {
+		d.kv("started", Ago(in.Now, p.Start)+" ago", s.Text)
+	}
+	det := in.Details
+	if det != nil && det.PID != p.PID {
+		det = nil
+	}
+	gone := in.Ghost != nil
+	mem := ""
+	switch {
+	case det != nil && det.MemErr == nil && det.Memory.VmRSS > 0:
+		m := det.Memory
+		mem = "rss " + Bytes(m.VmRSS) + " · anon " + Bytes(m.RssAnon) + " · file " + Bytes(m.RssFile)
+		if m.RssShmem > 0 {
+			mem += " · shmem " + Bytes(m.RssShmem)
+		}
+		if m.VmSwap > 0 {
+			mem += " · swap " + Bytes(m.VmSwap)
+		}
+	case p.RSS > 0:
+		mem = "rss " + Bytes(p.RSS)
+	}
+	if mem != "" {
+		d.kv("memory", mem, s.Text)
+	}
+
+	// The parts read on demand.
+	readErr := ""
+	switch {
+	case gone:
+		readErr = "gone"
+	case in.Err != nil:
+		readErr = partErr(in.Err)
+	case det == nil:
+		readErr = "reading…"
+	}
+	part := func(err error) (string, bool) {
+		if readErr != "" {
+			return readErr, false
+		}
+		if err != nil {
+			return partErr(err), false
+		}
+		return "", true
+	}
+	if v, ok := part(partError(det, partCwd)); ok {
+		d.kv("cwd", Clean(det.Cwd), s.Text)
+	} else {
+		d.kv("cwd", v, s.Error)
+	}
+	if v, ok := part(partError(det, partExe)); ok {
+		d.kv("exe", Clean(det.Exe), s.Text)
+	} else {
+		d.kv("exe", v, s.Error)
+	}
+	if !p.Kernel && len(p.Cmdline) > 0 {
+		d.kv("cmd", Command(p), s.Text)
+	}
+
+	d.blank()
+	if v, ok := part(partError(det, partFDs)); ok {
+		d.fds(det.FDs)
+	} else {
+		l = d.line()
+		l.add(s.Section, "FDS ")
+		l.add(s.Error, v)
+		d.push(l)
+	}
+
+	d.blank()
+	if v, ok := part(partError(det, partSignals)); ok {
+		d.section("SIGNALS")
+		sig := det.Signals
+		pending := proctree.SignalSet{
+			Mask:  sig.Pending.Mask | sig.SharedPending.Mask,
+			Known: sig.Pending.Known || sig.SharedPending.Known,
+		}
+		d.sigset("pending", pending)
+		d.sigset("blocked", sig.Blocked)
+		d.sigset("ignored", sig.Ignored)
+		d.sigset("caught", sig.Caught)
+	} else {
+		l = d.line()
+		l.add(s.Section, "SIGNALS ")
+		l.add(s.Error, v)
+		d.push(l)
+	}
+
+	d.blank()
+	if v, ok := part(partError(det, partEnv)); ok {
+		l = d.line()
+		l.add(s.Section, "ENV ")
+		n := len(det.Env)
+		hint := strconv.Itoa(n) + " variables · v "
+		if in.ShowEnv {
+			hint += "hides them"
+		} else {
+			hint += "shows them"
+		}
+		if n == 0 {
+			hint = "empty"
+		}
+		l.add(s.Muted, hint)
+		d.push(l)
+		if in.ShowEnv {
+			for _, e := range det.Env {
+				k, v, _ := strings.Cut(e, "=")
+				l = d.line()
+				l.add(s.Label, Clean(k))
+				l.add(s.Muted, "=")
+				l.add(s.Text, Clean(v))
+				d.push(l)
+			}
+		}
+	} else {
+		l = d.line()
+		l.add(s.Section, "ENV ")
+		l.add(s.Error, v)
+		d.push(l)
+	}
+	return d.lines
+}
+
+// The part accessors let DetailLines treat a nil *Details (still reading,
+// or gone) like any other missing part.
+type detailPart uint8
+
+const (
+	partCwd detailPart = iota
+	partExe
+	partFDs
+	partSignals
+	partEnv
+)
+
+func partError(d *proctree.Details, which detailPart) error {
+	if d == nil {
+		return proctree.ErrGone
+	}
+	switch which {
+	case partCwd:
+		return d.CwdErr
+	case partExe:
+		return d.ExeErr
+	case partFDs:
+		return d.FDErr
+	case partSignals:
+		return d.SigErr
+	case partEnv:
+		return d.EnvErr
+	}
+	return nil
+}
+
+func (d *details) sigset(label string, set proctree.SignalSet) {
+	switch {
+	case !set.Known:
+		d.kvw(label, "unknown", d.s.Error)
+	case set.Mask == 0:
+		d.kvw(label, "none", d.s.Muted)
+	default:
+		d.words(label, sigShort(set.Names()), d.s.Text)
+	}
+}
+
+func (d *details) kvw(label, value string, p Paint) {
+	l := d.line()
+	l.pad(d.s.Label, label, 9)
+	l.add(p, value)
+	d.push(l)
+}
+
+// fds draws the descriptor table: FD MODE TYPE TARGET. A "*" after the
+// number marks close-on-exec (the descriptor will not survive an exec);
+// "@N" after a file is its offset.
+func (d *details) fds(fds []proctree.FD) {
+	s := d.s
+	l := d.line()
+	l.add(s.Section, "FDS ")
+	l.add(s.Muted, strconv.Itoa(len(fds))+" open")
+	d.push(l)
+	l = d.line()
+	l.add(s.Header, "FD   MODE TYPE   TARGET")
+	d.push(l)
+	cloexec := false
+	for i := range fds {
+		f := &fds[i]
+		num := strconv.Itoa(f.Num)
+		if f.CloseOnExec {
+			num += "*"
+			cloexec = true
+		}
+		mode := f.Mode
+		if mode == "" {
+			mode = "?"
+		}
+		target := Clean(f.Target)
+		if f.Offset > 0 && (f.Type == proctree.FDFile || f.Type == proctree.FDBlock) {
+			target += " @" + strconv.FormatInt(f.Offset, 10)
+		}
+		l = d.line()
+		l.pad(s.Text, num, 5)
+		l.pad(s.Muted, mode, 5)
+		l.pad(s.Muted, f.Type.String(), 7)
+		l.add(s.Text, target)
+		d.push(l)
+	}
+	if cloexec {
+		l = d.line()
+		l.add(s.Muted, "* close-on-exec: closed by the next exec")
+		d.push(l)
+	}
+}
