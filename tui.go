@@ -69,7 +69,7 @@ func runTUI(o tuiOptions, stderr io.Writer) int {
 	lab, labErr := sim.New(sim.Options{
 		MaxLab:    o.maxLab,
 		Subreaper: !o.noSubreaper,
-		RawFork:   !envSet("PROCTUI_NO_RAWFORK"),
+		RawFork:   os.Getenv("PROCTUI_NO_RAWFORK") != "1",
 	})
 	if labErr != nil {
 		lab = nil
@@ -123,11 +123,4 @@ func runTUI(o tuiOptions, stderr io.Writer) int {
 		return exitFail
 	}
 	return exitOK
-}
-
-// envSet reports whether an on/off environment variable is on: set and
-// neither empty nor "0".
-func envSet(name string) bool {
-	v := os.Getenv(name)
-	return v != "" && v != "0"
 }

@@ -14,35 +14,42 @@ type KeyMap struct {
 	Env                                     key.Binding
 	Fork, Run, Exit, Wait, Detach           key.Binding
 	Pause, Help, Quit                       key.Binding
+	// Interrupt quits even from a prompt, where q is just a letter.
+	Interrupt key.Binding
+	// Accept and Cancel answer an open prompt.
+	Accept, Cancel key.Binding
 }
 
 // DefaultKeyMap is the key map of DESIGN.md. v (show the environment) is
 // proctui's own addition: no other key was free of meaning.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
-		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
-		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
-		Collapse: key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "collapse")),
-		Expand:   key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "expand")),
-		Focus:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "tree ↔ details")),
-		Search:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search")),
-		Next:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next match")),
-		Prev:     key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match")),
-		Clear:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear search")),
-		Scope:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "all")),
-		Env:      key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "show environment")),
-		Fork:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "fork")),
-		Run:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "run")),
-		Exit:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "exit")),
-		Wait:     key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "wait")),
-		Detach:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "detach")),
-		Pause:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "pause")),
-		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:    key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown:  key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		Top:       key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
+		Bottom:    key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
+		Collapse:  key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "collapse")),
+		Expand:    key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "expand")),
+		Focus:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "tree ↔ details")),
+		Search:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search")),
+		Next:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next match")),
+		Prev:      key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match")),
+		Clear:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear search")),
+		Scope:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "all")),
+		Env:       key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "show environment")),
+		Fork:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "fork")),
+		Run:       key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "run")),
+		Exit:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "exit")),
+		Wait:      key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "wait")),
+		Detach:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "detach")),
+		Pause:     key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "pause")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Interrupt: key.NewBinding(key.WithKeys("ctrl+c")),
+		Accept:    key.NewBinding(key.WithKeys("enter")),
+		Cancel:    key.NewBinding(key.WithKeys("esc")),
 	}
 }
 

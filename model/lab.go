@@ -81,23 +81,15 @@ func (m *Model) labKey(action string) tea.Cmd {
 	if !m.labAvailable() {
 		return nil
 	}
+	lab := m.cfg.Lab
+	if action == "run" {
+		return m.runPrompt()
+	}
 	pid, name, ok := m.target()
 	if !ok {
 		return nil
 	}
-	lab := m.cfg.Lab
 	switch action {
-	case "run":
-		// A program runs under the selected lab process, or under
-		// proctui when the selection is outside the lab.
-		if !m.inLab(pid) {
-			pid, name = m.snap.Self, m.selfName()
-		}
-		m.prompt = newPrompt(promptRun, m.styles, m.width,
-			"run under "+strconv.Itoa(pid)+" "+name+":",
-			"enter runs · esc cancels", "", "empty or lab = the lab image; e.g. sleep 300")
-		m.prompt.target, m.prompt.name = pid, name
-		return nil
 	case "exit":
 		if !m.inLab(pid) {
 			m.refuse(pid, name)
@@ -105,6 +97,10 @@ func (m *Model) labKey(action string) tea.Cmd {
 		}
 		if m.snap != nil && pid == m.snap.Self {
 			m.setMsg("proctui itself does not exit with x: q quits and ends the whole lab", true)
+			return nil
+		}
+		if r := m.tree.selected(); r != nil && r.Proc.PID == pid && r.Proc.Zombie() {
+			m.setMsg(strconv.Itoa(pid)+" "+name+" has already exited: w makes its parent reap it", true)
 			return nil
 		}
 		m.prompt = newPrompt(promptExit, m.styles, m.width,
@@ -128,6 +124,24 @@ func (m *Model) labKey(action string) tea.Cmd {
 	return nil
 }
 
+// runPrompt asks for the command line r runs. A program runs under the
+// selected lab process, or under proctui when the selection is outside the
+// lab (or gone).
+func (m *Model) runPrompt() tea.Cmd {
+	if m.snap == nil {
+		return nil
+	}
+	pid, name := m.snap.Self, m.selfName()
+	if r := m.tree.selected(); r != nil && r.Ghost == nil && !r.Proc.Zombie() && m.inLab(r.Proc.PID) {
+		pid, name = r.Proc.PID, r.Proc.Name()
+	}
+	m.prompt = newPrompt(promptRun, m.styles, m.width,
+		"run under "+strconv.Itoa(pid)+" "+name+":",
+		"enter runs · esc cancels", "", "empty or lab = the lab image; e.g. sleep 300")
+	m.prompt.target, m.prompt.name = pid, name
+	return nil
+}
+
 // act runs a lab call off the event loop; it blocks until the kernel has
 // answered, and its ActionDoneMsg triggers an immediate poll.
 func act(action string, pid int, name string, fn func() (sim.Result, error)) tea.Cmd {
@@ -139,9 +153,12 @@ func act(action string, pid int, name string, fn func() (sim.Result, error)) tea
 
 // submitRun starts the command typed into the run prompt.
 func (m *Model) submitRun(p *prompt) tea.Cmd {
-	argv, err := splitCommand(p.input.Value())
+	argv, err := sim.SplitCommand(p.input.Value())
 	if err != nil {
-		p.err = err.Error()
+		// The reason can be long (it suggests sh -c); the status line
+		// has room for it.
+		p.err = "not run"
+		m.setMsg(err.Error(), true)
 		return nil
 	}
 	m.prompt = nil

@@ -175,7 +175,14 @@ func TestLabKeys(t *testing.T) {
 	if m.prompt == nil || m.prompt.kind != promptRun {
 		t.Fatal("r did not ask for a command")
 	}
-	m = typeText(m, "sleep 300")
+	m = typeText(m, "sleep 300 | cat")
+	m, cmd := press(m, "enter")
+	if cmd != nil || m.prompt == nil || !strings.Contains(m.msg, "sh -c") {
+		t.Fatalf("a pipe was not refused with a hint: prompt %v, message %q", m.prompt != nil, m.msg)
+	}
+	for range len(" | cat") {
+		m, _ = press(m, "backspace")
+	}
 	m, run := do(t, m, "enter")
 	if run.Err != nil {
 		t.Fatalf("run: %v", run.Err)
@@ -191,7 +198,7 @@ func TestLabKeys(t *testing.T) {
 	// Outside the lab nothing happens, and the status line says why.
 	m, _ = press(m, "a")
 	m.tree.selectPID(1)
-	m, cmd := press(m, "f")
+	m, cmd = press(m, "f")
 	if cmd != nil || !strings.Contains(m.msg, "is not in the lab") {
 		t.Fatalf("f on pid 1: cmd %v, message %q", cmd != nil, m.msg)
 	}
@@ -245,4 +252,3 @@ func logText(m Model) string {
 	}
 	return b.String()
 }
-

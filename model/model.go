@@ -12,7 +12,7 @@ package model
 
 import (
 	"fmt"
-	"strconv"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -157,21 +157,10 @@ func New(cfg Config) Model {
 	}
 	m.setTheme(theme)
 	if len(cfg.Platform) > 0 {
-		m.setMsg("not available on this platform: "+joinWords(cfg.Platform), false)
+		m.setMsg("not available on this platform: "+strings.Join(cfg.Platform, ", "), false)
 	}
 	m.syncKeys()
 	return m
-}
-
-func joinWords(w []string) string {
-	s := ""
-	for i, x := range w {
-		if i > 0 {
-			s += ", "
-		}
-		s += x
-	}
-	return s
 }
 
 // Init starts the first poll, asks the terminal for its background colour
@@ -245,7 +234,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 // open, then the global keys, then the focused pane.
 func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &m.keys
-	if msg.String() == "ctrl+c" || (m.prompt == nil && key.Matches(msg, k.Quit)) {
+	if key.Matches(msg, k.Interrupt) || (m.prompt == nil && key.Matches(msg, k.Quit)) {
 		return m.quit()
 	}
 	if m.prompt != nil {
@@ -326,15 +315,15 @@ func (m *Model) onPaneKey(msg tea.KeyPressMsg) tea.Cmd {
 // onPromptKey drives the open prompt.
 func (m *Model) onPromptKey(msg tea.KeyPressMsg) tea.Cmd {
 	p := m.prompt
-	switch msg.String() {
-	case "esc":
+	switch {
+	case key.Matches(msg, m.keys.Cancel):
 		m.prompt = nil
 		if p.kind == promptSearch {
 			m.setQuery("")
 			return m.requestDetails()
 		}
 		return nil
-	case "enter":
+	case key.Matches(msg, m.keys.Accept):
 		switch p.kind {
 		case promptSearch:
 			m.prompt = nil
@@ -647,9 +636,4 @@ func (m *Model) countProcs() {
 	default:
 		m.count = 1 + len(m.ptree.Descendants(m.snap.Self))
 	}
-}
-
-// String describes the model briefly, for debugging and test failures.
-func (m Model) String() string {
-	return "proctui model: " + strconv.Itoa(len(m.tree.rows)) + " rows, selected " + strconv.Itoa(m.tree.sel)
 }

@@ -21,6 +21,7 @@ const (
 	promptExit                         // an exit status
 )
 
+// String names the prompt kind.
 func (k promptKind) String() string {
 	switch k {
 	case promptSearch:
@@ -99,69 +100,6 @@ func parseStatus(s string) (int, error) {
 		return 0, errors.New("a status is a number from 0 to 255")
 	}
 	return n, nil
-}
-
-// splitCommand splits a command line into argv the way a shell would for
-// simple cases: spaces separate words; '…' keeps everything literally;
-// "…" keeps spaces and lets \" \\ \$ \` escape; a backslash outside quotes
-// escapes the next character. Nothing is expanded: no variables, globs or
-// pipes (for those, run sh -c '…').
-func splitCommand(s string) ([]string, error) {
-	var (
-		args  []string
-		cur   strings.Builder
-		inArg bool
-	)
-	flush := func() {
-		if inArg {
-			args = append(args, cur.String())
-			cur.Reset()
-			inArg = false
-		}
-	}
-	rs := []rune(s)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		switch {
-		case r == ' ' || r == '\t' || r == '\n':
-			flush()
-		case r == '\\':
-			if i+1 >= len(rs) {
-				return nil, errors.New("the command ends with a lone backslash")
-			}
-			i++
-			cur.WriteRune(rs[i])
-			inArg = true
-		case r == '\'':
-			end := i + 1
-			for end < len(rs) && rs[end] != '\'' {
-				end++
-			}
-			if end >= len(rs) {
-				return nil, errors.New("a ' quote is not closed")
-			}
-			cur.WriteString(string(rs[i+1 : end]))
-			inArg = true
-			i = end
-		case r == '"':
-			i++
-			for ; i < len(rs) && rs[i] != '"'; i++ {
-				if rs[i] == '\\' && i+1 < len(rs) && strings.ContainsRune("\"\\$`", rs[i+1]) {
-					i++
-				}
-				cur.WriteRune(rs[i])
-			}
-			if i >= len(rs) {
-				return nil, errors.New(`a " quote is not closed`)
-			}
-			inArg = true
-		default:
-			cur.WriteRune(r)
-			inArg = true
-		}
-	}
-	flush()
-	return args, nil
 }
 
 func ansiWidth(s string) int { return ansi.StringWidth(s) }

@@ -11,7 +11,6 @@ import (
 // narrates the events in scope.
 func (m *Model) apply(msg SnapshotMsg) {
 	prevBranch := m.branch
-	prevTree := m.ptree
 	first := m.snap == nil
 	m.snap, m.ptree, m.now = msg.Snap, msg.Tree, msg.Snap.Taken
 
@@ -32,7 +31,7 @@ func (m *Model) apply(msg SnapshotMsg) {
 	}
 
 	for _, ev := range msg.Events {
-		m.track(ev, prevTree, prevBranch)
+		m.track(ev, prevBranch)
 	}
 	m.expire()
 	m.countProcs()
@@ -73,7 +72,7 @@ func (m *Model) branchOf(t *proctree.Tree) map[int]bool {
 }
 
 // track turns one event into marks, ghosts and zombie ages.
-func (m *Model) track(ev proctree.Event, prevTree *proctree.Tree, prevBranch map[int]bool) {
+func (m *Model) track(ev proctree.Event, prevBranch map[int]bool) {
 	pid := ev.Proc.PID
 	switch ev.Kind {
 	case proctree.Started:
@@ -105,7 +104,6 @@ func (m *Model) track(ev proctree.Event, prevTree *proctree.Tree, prevBranch map
 			inBranch: prevBranch[pid] || member,
 		})
 	}
-	_ = prevTree
 }
 
 // expire drops marks and ghosts whose time is up, by snapshot time.

@@ -405,32 +405,6 @@ func TestExitPromptValidation(t *testing.T) {
 	}
 }
 
-func TestSplitCommand(t *testing.T) {
-	cases := map[string][]string{
-		"":                         nil,
-		"   ":                      nil,
-		"lab":                      {"lab"},
-		"sleep 300":                {"sleep", "300"},
-		"  sleep   300 ":           {"sleep", "300"},
-		`sh -c 'echo hi; sleep 9'`: {"sh", "-c", "echo hi; sleep 9"},
-		`echo "a \"b\" $c"`:        {"echo", `a "b" $c`},
-		`echo a\ b`:                {"echo", "a b"},
-		`echo ''`:                  {"echo", ""},
-		`x'y'"z"`:                  {"xyz"},
-	}
-	for in, want := range cases {
-		got, err := splitCommand(in)
-		if err != nil || !slices.Equal(got, want) {
-			t.Errorf("splitCommand(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{`echo 'x`, `echo "x`, `echo \`} {
-		if _, err := splitCommand(bad); err == nil {
-			t.Errorf("splitCommand(%q) accepted an unfinished command", bad)
-		}
-	}
-}
-
 func TestLabUnavailable(t *testing.T) {
 	m := scenario(t, Config{LabErr: errors.New("this system cannot fork from Go")}, 120, 40)
 	for _, k := range []string{"f", "r", "x", "w", "d"} {

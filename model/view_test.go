@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/proctui/proctui/sim"
 	"github.com/proctui/proctui/ui"
 )
 
@@ -32,7 +33,7 @@ func checkScreen(t *testing.T, out string, w, h int) {
 // the mono theme with escapes stripped, for a person to read.
 func TestView(t *testing.T) {
 	sizes := []struct{ w, h int }{{80, 24}, {120, 40}}
-	for _, th := range ui.Themes {
+	for _, th := range ui.Themes() {
 		for _, sz := range sizes {
 			name := th.String() + "-" + itoa(sz.w) + "x" + itoa(sz.h)
 			t.Run(name, func(t *testing.T) {
@@ -106,6 +107,12 @@ func TestViewStates(t *testing.T) {
 			m = typeText(m, "300")
 			m, _ = press(m, "enter")
 			return m
+		},
+		"long-narration": func(t *testing.T, m Model) Model {
+			next, _ := m.Update(ActionDoneMsg{Action: "fork", PID: selfPID, Name: "proctui", Time: t0,
+				Result: sim.Result{PID: 4319, Syscall: "fork()", Text: "fork() returned 4319 in proctui (4312) " +
+					"and 0 in the child; the child shares proctui's memory copy-on-write and inherited fds 0 1 2"}})
+			return next.(Model)
 		},
 		"no-access": func(t *testing.T, m Model) Model {
 			m, _ = press(m, "a")

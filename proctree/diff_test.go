@@ -288,7 +288,7 @@ func diffLive(t *testing.T, r Reader) {
 }
 
 func BenchmarkDiff(b *testing.B) {
-	prev := benchSnapshot(10000)
+	prev := benchSnapshot(10000, true)
 	next := &Snapshot{Procs: slices.Clone(prev.Procs)}
 	// A busy second: a few exits, reaps, state changes and new processes.
 	next.Procs[5000].State = 'Z'

@@ -56,42 +56,62 @@ func BuildTree(s *Snapshot) *Tree {
 	t.procs = procs
 
 	// One allocation for the int32 arrays: pids (n), parent (n), off (n+2)
-	// and kidx (n). Pids fit: Linux caps them at 2^22, macOS at 99999.
+	// and kidx (n). Pids fit: Linux caps them at 2^22, macOS at 99999. (A
+	// corrupt pid that does not fit can be mistaken for another in
+	// lookups, but never makes a walk loop: walks follow positions.)
 	buf := make([]int32, 4*n+2)
-	t.pids = buf[:n:n]
-	t.parent = buf[n : 2*n : 2*n]
-	t.off = buf[2*n : 3*n+2 : 3*n+2]
-	t.kidx = buf[3*n+2:]
-	pids, parent, off, kidx := t.pids, t.parent, t.off, t.kidx
+	pids := buf[:n:n]
+	parent := buf[n : 2*n : 2*n]
+	off := buf[2*n : 3*n+2 : 3*n+2]
+	kidx := buf[3*n+2:]
+	// kids ends up holding the children as pids; until then it holds each
+	// process's start time, by position, for the sort.
+	kids := make([]int, n)
+	t.pids, t.parent, t.off, t.kidx = pids, parent, off, kidx
 
-	sorted := true
+	// The only pass over the Procs themselves: at ~150 bytes each, 10,000
+	// of them do not fit in cache, so everything after this works on the
+	// packed copies. parent holds the ppid until it is resolved below.
+	sorted, wide := true, false
 	for i := range procs {
-		pids[i] = int32(procs[i].PID)
+		pr := &procs[i]
+		pids[i] = int32(pr.PID)
 		if i > 0 && pids[i] < pids[i-1] {
 			sorted = false
 		}
+		if int(pids[i]) != pr.PID {
+			wide = true // a corrupt pid; no kernel makes one this big
+		}
+		pp := int32(pr.PPID)
+		if int(pp) != pr.PPID {
+			pp = 0 // not a pid: no parent
+		}
+		parent[i] = pp
+		kids[i] = int(pr.StartTicks)
 	}
+	posPID := pids // pid by position
 	if !sorted {
+		// Against the Snapshot contract, but cheap to survive: search a
+		// sorted copy and map back to positions.
 		t.byPID = make([]int32, n)
 		for i := range t.byPID {
 			t.byPID[i] = int32(i)
 		}
-		slices.SortStableFunc(t.byPID, func(a, b int32) int { return cmp.Compare(pids[a], pids[b]) })
+		slices.SortStableFunc(t.byPID, func(a, b int32) int { return cmp.Compare(posPID[a], posPID[b]) })
+		t.pids = make([]int32, n)
 		for r, i := range t.byPID {
-			kidx[r] = pids[i] // kidx is free until the fill below
+			t.pids[r] = posPID[i]
 		}
-		copy(pids, kidx[:n])
 	}
 
 	// Parent positions. Siblings are often adjacent in pid order, so the
 	// previous lookup is reused before searching again.
-	lastPPID, lastIdx := -1, -1
-	for i := range procs {
-		pp := procs[i].PPID
+	lastPPID, lastIdx := int32(-1), -1
+	for i, pp := range parent {
 		if pp != lastPPID {
 			lastPPID, lastIdx = pp, -1
 			if pp != 0 {
-				lastIdx = t.index(pp)
+				lastIdx = t.index(int(pp))
 			}
 		}
 		parent[i] = int32(lastIdx)
@@ -127,27 +147,24 @@ func BuildTree(s *Snapshot) *Tree {
 	off[0] = 0
 
 	// Sort each group by start time, then pid. Groups were filled in pid
-	// order, which is nearly always start order too, so pdqsort sees
-	// mostly sorted input. kids, not needed until the end, holds the start
-	// times by position meanwhile, so the comparisons read one packed
-	// array instead of striding over whole Procs.
-	kids := make([]int, n)
-	for i := range procs {
-		kids[i] = int(procs[i].StartTicks)
-	}
+	// order, which is start order too until the pid counter wraps, so
+	// most groups need only the check.
 	byStart := func(a, b int32) int {
 		if c := cmp.Compare(uint64(kids[a]), uint64(kids[b])); c != 0 {
 			return c
 		}
-		return cmp.Compare(procs[a].PID, procs[b].PID)
+		return cmp.Compare(posPID[a], posPID[b])
 	}
 	for p := 0; p <= n; p++ {
-		if g := kidx[off[p]:off[p+1]]; len(g) > 1 {
+		if g := kidx[off[p]:off[p+1]]; len(g) > 1 && !slices.IsSortedFunc(g, byStart) {
 			slices.SortFunc(g, byStart)
 		}
 	}
 	for j, i := range kidx {
-		kids[j] = procs[i].PID
+		kids[j] = int(posPID[i])
+		if wide {
+			kids[j] = procs[i].PID
+		}
 	}
 	t.kids = kids
 	return t

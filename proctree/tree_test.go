@@ -7,7 +7,7 @@ import (
 )
 
 // p is a compact process for hand-made snapshots: pid, ppid, start ticks.
-func p(pid, ppid int, start uint64) Proc {
+func tp(pid, ppid int, start uint64) Proc {
 	return Proc{PID: pid, PPID: ppid, StartTicks: start, State: 'S', Comm: "p"}
 }
 
@@ -18,15 +18,15 @@ func snap(procs ...Proc) *Snapshot {
 
 func TestBuildTreeShape(t *testing.T) {
 	s := snap(
-		p(1, 0, 1),    // init
-		p(2, 0, 1),    // kthreadd
-		p(3, 2, 2),    // a kernel thread
-		p(100, 1, 50), // a shell
-		p(300, 100, 90),
-		p(200, 100, 80),  // older than 300
-		p(7, 100, 95),    // pid wrapped: lowest pid, youngest child
-		p(400, 200, 100), // grandchild
-		p(500, 999, 60),  // orphan whose parent is not in the snapshot
+		tp(1, 0, 1),    // init
+		tp(2, 0, 1),    // kthreadd
+		tp(3, 2, 2),    // a kernel thread
+		tp(100, 1, 50), // a shell
+		tp(300, 100, 90),
+		tp(200, 100, 80),  // older than 300
+		tp(7, 100, 95),    // pid wrapped: lowest pid, youngest child
+		tp(400, 200, 100), // grandchild
+		tp(500, 999, 60),  // orphan whose parent is not in the snapshot
 	)
 	tr := BuildTree(s)
 	if tr.Len() != 9 {
@@ -90,7 +90,7 @@ func TestBuildTreeShape(t *testing.T) {
 func TestBuildTreePIDZero(t *testing.T) {
 	// macOS lists the kernel as pid 0 with ppid 0, and launchd as pid 1
 	// with ppid 0: both are roots.
-	tr := BuildTree(snap(p(0, 0, 0), p(1, 0, 1), p(90, 1, 5)))
+	tr := BuildTree(snap(tp(0, 0, 0), tp(1, 0, 1), tp(90, 1, 5)))
 	if got, want := tr.Roots(), []int{0, 1}; !slices.Equal(got, want) {
 		t.Errorf("Roots = %v, want %v", got, want)
 	}
@@ -100,7 +100,7 @@ func TestBuildTreePIDZero(t *testing.T) {
 }
 
 func TestBuildTreeSharedSlicesSafeToAppend(t *testing.T) {
-	tr := BuildTree(snap(p(1, 0, 1), p(2, 1, 2), p(3, 1, 3), p(4, 0, 4), p(5, 4, 5)))
+	tr := BuildTree(snap(tp(1, 0, 1), tp(2, 1, 2), tp(3, 1, 3), tp(4, 0, 4), tp(5, 4, 5)))
 	c := tr.Children(1)
 	_ = append(c, 99) // must not overwrite the next group
 	if got, want := tr.Children(4), []int{5}; !slices.Equal(got, want) {
@@ -113,12 +113,12 @@ func TestBuildTreeSharedSlicesSafeToAppend(t *testing.T) {
 
 func TestBuildTreeCycles(t *testing.T) {
 	s := snap(
-		p(1, 0, 1),
-		p(10, 11, 10), p(11, 10, 11), // two-cycle
-		p(12, 11, 12),                               // hangs off the cycle
-		p(13, 13, 13),                               // its own parent
-		p(20, 22, 20), p(21, 20, 21), p(22, 21, 22), // three-cycle
-		p(23, 1, 23),
+		tp(1, 0, 1),
+		tp(10, 11, 10), tp(11, 10, 11), // two-cycle
+		tp(12, 11, 12),                                 // hangs off the cycle
+		tp(13, 13, 13),                                 // its own parent
+		tp(20, 22, 20), tp(21, 20, 21), tp(22, 21, 22), // three-cycle
+		tp(23, 1, 23),
 	)
 	tr := BuildTree(s)
 	if got, want := tr.Roots(), []int{1, 10, 11, 13, 20, 21, 22}; !slices.Equal(got, want) {
@@ -143,7 +143,7 @@ func TestBuildTreeOddInput(t *testing.T) {
 	}
 
 	// Not sorted by pid, against the Snapshot contract: still a correct tree.
-	uns := &Snapshot{Procs: []Proc{p(50, 1, 5), p(1, 0, 1), p(30, 50, 6), p(20, 1, 2)}}
+	uns := &Snapshot{Procs: []Proc{tp(50, 1, 5), tp(1, 0, 1), tp(30, 50, 6), tp(20, 1, 2)}}
 	tr := BuildTree(uns)
 	if got, want := tr.Children(1), []int{20, 50}; !slices.Equal(got, want) {
 		t.Errorf("unsorted: Children(1) = %v, want %v", got, want)
@@ -154,7 +154,7 @@ func TestBuildTreeOddInput(t *testing.T) {
 	checkForest(t, uns, tr)
 
 	// A duplicated pid (a corrupt fixture) must not make a walk loop.
-	dup := &Snapshot{Procs: []Proc{p(1, 0, 1), p(5, 1, 2), p(5, 5, 3), p(6, 5, 4)}}
+	dup := &Snapshot{Procs: []Proc{tp(1, 0, 1), tp(5, 1, 2), tp(5, 5, 3), tp(6, 5, 4)}}
 	checkForest(t, dup, BuildTree(dup))
 }
 
@@ -172,7 +172,7 @@ func TestBuildTreeRandom(t *testing.T) {
 			used[pid] = true
 			// ppids point anywhere, including missing pids, 0 and
 			// themselves, so cycles of every length occur.
-			procs = append(procs, p(pid, r.IntN(3*n+2), uint64(r.IntN(20))))
+			procs = append(procs, tp(pid, r.IntN(3*n+2), uint64(r.IntN(20))))
 		}
 		s := snap(procs...)
 		tr := BuildTree(s)
@@ -267,8 +267,9 @@ func hasDup(s *Snapshot) bool {
 // benchSnapshot makes a plausible process table of n processes: init and
 // kthreadd, a third kernel threads, the rest user processes under earlier
 // user processes (shells, services, their children), pids increasing with
-// start time except for a wrapped tail.
-func benchSnapshot(n int) *Snapshot {
+// start time. With wrapped, one process in 50 started after the pid counter
+// wrapped around: a low pid with a late start, so siblings must be sorted.
+func benchSnapshot(n int, wrapped bool) *Snapshot {
 	r := rand.New(rand.NewPCG(7, 11))
 	procs := make([]Proc, 0, n)
 	procs = append(procs, Proc{PID: 1, PPID: 0, State: 'S', Comm: "init", StartTicks: 1},
@@ -288,8 +289,8 @@ func benchSnapshot(n int) *Snapshot {
 			pr.Cmdline = []string{"/usr/bin/worker", "--flag"}
 			users = append(users, pid)
 		}
-		if r.IntN(50) == 0 {
-			pr.StartTicks += 1 << 20 // started after a pid wrap
+		if wrapped && r.IntN(50) == 0 {
+			pr.StartTicks += 1 << 20
 		}
 		procs = append(procs, pr)
 	}
@@ -297,15 +298,23 @@ func benchSnapshot(n int) *Snapshot {
 }
 
 func BenchmarkBuildTree(b *testing.B) {
-	s := benchSnapshot(10000)
-	b.ReportAllocs()
-	for b.Loop() {
-		BuildTree(s)
+	for _, wrapped := range []bool{false, true} {
+		s := benchSnapshot(10000, wrapped)
+		name := "ordered"
+		if wrapped {
+			name = "wrapped"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				BuildTree(s)
+			}
+		})
 	}
 }
 
 func BenchmarkTreeWalk(b *testing.B) {
-	tr := BuildTree(benchSnapshot(10000))
+	tr := BuildTree(benchSnapshot(10000, true))
 	b.ReportAllocs()
 	for b.Loop() {
 		n := 0

@@ -1,11 +1,28 @@
 // Package sim is the lab: the real processes proctui creates and drives.
 //
-// SKELETON: the API below is the contract the model codes against. The sim
-// owner replaces every body; signatures change only by agreement.
+// The lab is proctui plus every process it created, directly or not. Each
+// lab process that can take commands (a raw fork() child, or proctui
+// re-executed in its hidden lab role, the "lab image") has a control
+// socket: one end of a SOCK_SEQPACKET socket pair whose other end proctui
+// holds. A lab process whose control socket reaches EOF kills the programs
+// it ran and exits, so the lab ends with proctui even when proctui is
+// killed with SIGKILL. (PR_SET_PDEATHSIG is not used: it fires when the
+// thread that forked exits, and Go threads come and go.)
+//
+// Nothing is reaped behind the user's back. A lab process that exits stays a
+// zombie, its status kept by the kernel, until Wait makes its parent call
+// wait4, or until Detach told its parent to reap it on its own. proctui
+// never lets os/exec or a SIGCHLD handler reap a lab process: it calls
+// wait4 for one pid, and only when asked.
+//
+// Every method of Lab is safe for concurrent use and bounded in time: a
+// lab process that does not answer its control socket within a few seconds
+// makes the action fail rather than hang.
 package sim
 
 import (
 	"errors"
+	"os"
 	"time"
 )
 
@@ -14,8 +31,23 @@ type Options struct {
 	MaxLab    int    // at most this many lab processes besides proctui (default 64)
 	Subreaper bool   // make proctui a child subreaper so orphans stay in view
 	RawFork   bool   // real fork() where supported; false spawns the lab image instead
-	Exe       string // the proctui binary re-executed as the lab image ("" = os.Executable)
+	Exe       string // the proctui binary re-executed as the lab image ("" = /proc/self/exe)
+
+	// Stdin, Stdout and Stderr become fds 0, 1 and 2 of the programs the
+	// user runs (not of forked children or lab images, which inherit their
+	// parent's). nil means /dev/null: a program must not read the keys
+	// meant for proctui or draw over its screen.
+	Stdin, Stdout, Stderr *os.File
 }
+
+// DefaultOptions are what proctui runs with unless told otherwise: real
+// fork(), proctui a child subreaper, 64 lab processes at most.
+func DefaultOptions() Options {
+	return Options{MaxLab: DefaultMaxLab, Subreaper: true, RawFork: true}
+}
+
+// DefaultMaxLab is the default cap on lab processes (--max-lab).
+const DefaultMaxLab = 64
 
 // Kind says how a lab process came to be.
 type Kind uint8
@@ -27,6 +59,20 @@ const (
 	KindProgram                  // any other program the user ran
 )
 
+func (k Kind) String() string {
+	switch k {
+	case KindSelf:
+		return "proctui"
+	case KindForked:
+		return "forked"
+	case KindLabImage:
+		return "lab image"
+	case KindProgram:
+		return "program"
+	}
+	return "unknown"
+}
+
 // Member is one process of the lab.
 type Member struct {
 	PID      int
@@ -34,13 +80,35 @@ type Member struct {
 	Kind     Kind
 	Detached bool
 	Exited   bool // known to have exited (zombie or reaped)
+
+	// Made says in words how it came to be: "forked from 4312",
+	// "ran sleep 300 under 4312", "lab image spawned by 4312".
+	Made string
+	// Argv is the command line of a program the user ran.
+	Argv []string
+	// Created is when the lab made it; ExitedAt when it saw it exit (zero
+	// while it runs), for "a zombie for 12 s".
+	Created, ExitedAt time.Time
+	// ControlFD is the descriptor number of its control socket in the
+	// process (-1 for programs), so a fd table can label it.
+	ControlFD int
+	// IgnoresSIGCHLD: it set SIGCHLD to SIG_IGN (detach in a forked
+	// child), so the kernel reaps every child of it the moment it exits.
+	IgnoresSIGCHLD bool
 }
 
 // Result is what an action did, for the status line and the narration.
 type Result struct {
 	PID     int    // the process acted on, or the one created
-	Syscall string // e.g. "fork()", "wait4(4315, 0)"
+	Syscall string // e.g. "fork()", "wait4(4315, WNOHANG)"
 	Text    string // one plain sentence for the event log
+	// Reaped is the pid a wait reaped (0 if none), and Status what wait
+	// returned for it, e.g. "exited 3" or "killed by SIGTERM".
+	Reaped int
+	Status string
+	// Took is how long the action took, from the call to the kernel's
+	// answer (for a fork: to the child's first reply on its control socket).
+	Took time.Duration
 }
 
 // Note is something the lab reports on its own, not in answer to a key:
@@ -51,61 +119,80 @@ type Note struct {
 	Text string
 }
 
-// Refusals. The model turns them into status-line messages.
+// Refusals. The model turns them into status-line messages; the wrapped
+// forms name the process ("4300 bash is not in the lab: …").
 var (
 	ErrNotInLab  = errors.New("not in the lab: proctui only forks, ends and reaps its own processes")
 	ErrLabFull   = errors.New("the lab is full")
 	ErrNotZombie = errors.New("not a zombie")
 	ErrNoRawFork = errors.New("real fork() is not available here")
+	// ErrNoControl: the process runs a program of its own (sleep, sh …),
+	// which cannot be told to fork, exit or wait; it can be sent signals.
+	ErrNoControl = errors.New("it runs a program of its own, which proctui cannot steer; send it a signal instead")
+	// ErrSelf: proctui is not made to exit or detach from the lab's keys.
+	ErrSelf = errors.New("that is proctui itself")
+	// ErrClosed: the lab was closed.
+	ErrClosed = errors.New("the lab is closed")
+	// ErrUnsupported: the lab needs Linux.
+	ErrUnsupported = errors.New("the lab needs Linux (pidfds, SOCK_SEQPACKET, child subreapers)")
 )
 
 // Lab is proctui plus every process it created. Its methods are safe for
 // concurrent use; each blocks until the kernel has answered.
-type Lab struct{}
+type Lab struct {
+	st state
+}
 
 // New starts a lab around the calling process.
-func New(opts Options) (*Lab, error) { return nil, errors.New("sim: not implemented") }
+func New(opts Options) (*Lab, error) {
+	l := new(Lab)
+	if err := l.st.init(opts); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
 
 // Self is proctui's own pid.
-func (l *Lab) Self() int { return 0 }
+func (l *Lab) Self() int { return l.st.self }
 
 // Contains reports whether pid is proctui or one of its lab processes.
-func (l *Lab) Contains(pid int) bool { return false }
+func (l *Lab) Contains(pid int) bool { return l.st.contains(pid) }
 
 // Member returns what the lab knows of pid.
-func (l *Lab) Member(pid int) (Member, bool) { return Member{}, false }
+func (l *Lab) Member(pid int) (Member, bool) { return l.st.get(pid) }
 
-// Members lists the lab, proctui first.
-func (l *Lab) Members() []Member { return nil }
+// Members lists the lab, proctui first, then by pid.
+func (l *Lab) Members() []Member { return l.st.list() }
 
-// Fork makes pid fork: a real fork() of proctui or a lab process.
-func (l *Lab) Fork(pid int) (Result, error) { return Result{}, errors.New("sim: not implemented") }
+// ForkMode says how Fork makes a child here, for a label on screen:
+// "real fork()" or why the lab image is spawned instead.
+func (l *Lab) ForkMode() string { return l.st.forkMode() }
+
+// Fork makes pid fork: a real fork() of proctui or a lab process. Where
+// real fork() is off or unsupported it spawns the lab image instead, and
+// Result.Text says so.
+func (l *Lab) Fork(pid int) (Result, error) { return l.st.fork(pid) }
 
 // Run spawns argv as a child of parent (fork + exec). Empty argv or
 // ["lab"] runs the lab image.
-func (l *Lab) Run(parent int, argv []string) (Result, error) {
-	return Result{}, errors.New("sim: not implemented")
-}
+func (l *Lab) Run(parent int, argv []string) (Result, error) { return l.st.run(parent, argv) }
 
 // Exit makes lab process pid call exit(code); it stays a zombie until waited for.
-func (l *Lab) Exit(pid, code int) (Result, error) { return Result{}, errors.New("sim: not implemented") }
+func (l *Lab) Exit(pid, code int) (Result, error) { return l.st.exit(pid, code) }
 
 // Wait on a zombie makes its parent reap it; on a live lab process it waits
 // for any child without blocking.
-func (l *Lab) Wait(pid int) (Result, error) { return Result{}, errors.New("sim: not implemented") }
+func (l *Lab) Wait(pid int) (Result, error) { return l.st.wait(pid) }
 
 // Detach makes pid's parent reap it automatically when it exits.
-func (l *Lab) Detach(pid int) (Result, error) { return Result{}, errors.New("sim: not implemented") }
+func (l *Lab) Detach(pid int) (Result, error) { return l.st.detach(pid) }
 
-// Notes delivers what the lab reports on its own.
-func (l *Lab) Notes() <-chan Note { return nil }
+// Notes delivers what the lab reports on its own. It is closed by Close.
+// Notes that nobody reads are dropped once 256 are waiting.
+func (l *Lab) Notes() <-chan Note { return l.st.notes }
 
-// Close ends every lab process with SIGKILL and reaps them all.
-func (l *Lab) Close() error { return nil }
-
-// IsLabRole reports whether this process was started as the lab image.
-func IsLabRole() bool { return false }
-
-// RunLabRole plays the lab image until its control socket closes and
-// returns the exit code.
-func RunLabRole() int { return 0 }
+// Close ends every lab process with SIGKILL and reaps them all, including
+// the children and orphans of lab processes. It returns when none is left
+// (or after a few seconds, with an error naming the survivors). A second
+// call returns the first one's result.
+func (l *Lab) Close() error { return l.st.close() }

@@ -52,7 +52,9 @@ func partErr(err error) string {
 	return Clean(err.Error())
 }
 
-// Ago says how long before now t was: "12s", "3m04s", "2h05m", "3d4h".
+// Ago says how long before now t was: "12s", "3m", "2h05m", "3d4h". Past
+// the first minute it moves in whole minutes, so an idle screen does not
+// change (and redraw) every second.
 func Ago(now, t time.Time) string {
 	d := now.Sub(t)
 	if d < 0 {
@@ -62,8 +64,7 @@ func Ago(now, t time.Time) string {
 	case d < time.Minute:
 		return strconv.Itoa(int(d/time.Second)) + "s"
 	case d < time.Hour:
-		m, s := int(d/time.Minute), int(d%time.Minute/time.Second)
-		return strconv.Itoa(m) + "m" + two(s) + "s"
+		return strconv.Itoa(int(d/time.Minute)) + "m"
 	case d < 48*time.Hour:
 		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
 		return strconv.Itoa(h) + "h" + two(m) + "m"
@@ -193,9 +194,15 @@ func DetailLines(s *Styles, in *DetailsInput, w int) []string {
 
 	// State in words, with the zombie's story.
 	l = d.line()
-	l.add(s.State[Class(p.State)], stateLetter(p.State)+" "+StateSymbol(p.State))
+	if in.Ghost != nil {
+		l.add(s.ExitNote, "✝")
+	} else {
+		l.add(s.State[Class(p.State)], stateLetter(p.State)+" "+StateSymbol(p.State))
+	}
 	l.add(s.Text, " ")
 	switch {
+	case in.Ghost != nil && in.Ghost.Status == "gone":
+		l.add(s.Text, "gone: it ended and was reaped between two looks")
 	case in.Ghost != nil:
 		l.add(s.Text, "gone · "+in.Ghost.Status)
 	case p.State == 'Z':
@@ -210,15 +217,28 @@ func DetailLines(s *Styles, in *DetailsInput, w int) []string {
 		if !in.ZombieSince.IsZero() && !in.Now.IsZero() {
 			b.WriteString(" for " + Ago(in.Now, in.ZombieSince))
 		}
-		l.add(s.ExitNote, b.String())
+		for i, t := range wrapWords(strings.Fields(b.String()), " ", l.used, 4, w) {
+			if i > 0 {
+				d.push(l)
+				l = d.line()
+				l.add(s.Text, spaces(4))
+			}
+			l.add(s.ExitNote, t)
+		}
 	default:
 		l.add(s.Text, StateWords(p.State))
 	}
 	d.push(l)
 	if p.State == 'Z' && in.Ghost == nil {
-		l = d.line()
-		l.add(s.Muted, "only its pid and exit status remain, until "+strconv.Itoa(p.PPID)+" calls wait()")
-		d.push(l)
+		// Why a zombie exists at all: the kernel keeps the status for
+		// the parent, which has not asked for it yet.
+		text := "only its pid and exit status remain, kept by the kernel until " +
+			strconv.Itoa(p.PPID) + " calls wait()"
+		for _, t := range wrapWords(strings.Fields(text), " ", 0, 0, w) {
+			l = d.line()
+			l.add(s.Muted, t)
+			d.push(l)
+		}
 	}
 
 	if lw := LabWords(in.Lab, in.LabCmd); lw != "" {
@@ -230,7 +250,7 @@ func DetailLines(s *Styles, in *DetailsInput, w int) []string {
 			l.add(s.Lab, text)
 			d.push(l)
 		}
-	} else if !in.InLab {
+	} else if !in.InLab && in.Ghost == nil {
 		l = d.line()
 		l.add(s.Muted, "not in the lab")
 		d.push(l)
@@ -314,7 +334,7 @@ func DetailLines(s *Styles, in *DetailsInput, w int) []string {
 
 	d.blank()
 	if v, ok := part(partError(det, partFDs)); ok {
-		d.fds(det.FDs)
+		d.fds(det.FDs, p.State == 'Z')
 	} else {
 		l = d.line()
 		l.add(s.Section, "FDS ")
@@ -428,10 +448,19 @@ func (d *details) kvw(label, value string, p Paint) {
 // fds draws the descriptor table: FD MODE TYPE TARGET. A "*" after the
 // number marks close-on-exec (the descriptor will not survive an exec);
 // "@N" after a file is its offset.
-func (d *details) fds(fds []proctree.FD) {
+func (d *details) fds(fds []proctree.FD, zombie bool) {
 	s := d.s
 	l := d.line()
 	l.add(s.Section, "FDS ")
+	if len(fds) == 0 {
+		if zombie {
+			l.add(s.Muted, "none: the kernel closed them when it exited")
+		} else {
+			l.add(s.Muted, "none open")
+		}
+		d.push(l)
+		return
+	}
 	l.add(s.Muted, strconv.Itoa(len(fds))+" open")
 	d.push(l)
 	l = d.line()

@@ -17,6 +17,7 @@ const (
 	MarkChanged          // stopped, continued, re-parented or exec'd
 )
 
+// String names the mark kind.
 func (k MarkKind) String() string {
 	switch k {
 	case MarkNone:
@@ -50,6 +51,7 @@ const (
 	LabProgram         // another program the user ran
 )
 
+// String names the lab kind as the tree marker does.
 func (k LabKind) String() string {
 	switch k {
 	case LabNone:
@@ -106,9 +108,6 @@ type Row struct {
 	Lab       LabTag
 }
 
-// PID is the row's process id.
-func (r *Row) PID() int { return r.Proc.PID }
-
 // FlattenInput is everything that decides which rows the tree pane shows.
 type FlattenInput struct {
 	Snap *proctree.Snapshot
@@ -150,9 +149,10 @@ func Flatten(dst []Row, in *FlattenInput) []Row {
 	t, s := in.Tree, in.Snap
 	get := newLookup(s)
 	self := s.Self
-	if !in.All && !t.Has(self) {
+	all := in.All
+	if !all && !t.Has(self) {
 		// Without proctui in the table there is no branch to show.
-		in.All = true
+		all = true
 	}
 	collapsed := in.Collapsed
 	if in.Keep != nil {
@@ -183,7 +183,7 @@ func Flatten(dst []Row, in *FlattenInput) []Row {
 			switch {
 			case pp != g.PID && (t.Has(pp) || ghostPIDs[pp]):
 				byParent[pp] = append(byParent[pp], i)
-			case !in.All:
+			case !all:
 				byParent[self] = append(byParent[self], i)
 			default:
 				orphans = append(orphans, i)
@@ -240,7 +240,7 @@ func Flatten(dst []Row, in *FlattenInput) []Row {
 		}
 	}
 
-	if in.All {
+	if all {
 		roots := t.Roots()
 		if in.Keep != nil {
 			kept := make([]int, 0, len(roots))

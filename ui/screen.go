@@ -80,6 +80,7 @@ const (
 	LogError                 // a refusal or a failure
 )
 
+// String names the log kind.
 func (k LogKind) String() string {
 	switch k {
 	case LogEvent:
@@ -140,7 +141,11 @@ func Render(s *Styles, f *Frame) string {
 	b.WriteString(StatusLine(s, &f.Status, lay.Width))
 	b.WriteByte('\n')
 
+	// The separator is heavier when the details pane has the keyboard.
 	sep := s.Sep.Render("│")
+	if !f.TreeFocused {
+		sep = s.Collapsed.Render("┃")
+	}
 	margin := s.Base.Render(" ")
 	emptyDetail := s.Base.Render(spaces(lay.DetailsInner()))
 	for y := 0; y < lay.PaneH; y++ {
@@ -173,13 +178,10 @@ func Render(s *Styles, f *Frame) string {
 		b.WriteByte('\n')
 	}
 
-	logs := f.Log
-	if len(logs) > lay.LogH {
-		logs = logs[len(logs)-lay.LogH:]
-	}
+	logs := logLines(s, f.Log, f.Now, lay.Width, lay.LogH)
 	for i := 0; i < lay.LogH; i++ {
 		if i < len(logs) {
-			b.WriteString(logLine(s, &logs[i], f.Now, lay.Width))
+			b.WriteString(logs[i])
 		} else {
 			b.WriteString(s.Base.Render(spaces(lay.Width)))
 		}
@@ -201,20 +203,45 @@ func padStyled(s *Styles, str string, w int) string {
 	return str
 }
 
-func logLine(s *Styles, e *LogEntry, now time.Time, w int) string {
-	l := newLine(s, w)
-	text := s.LogText
+// logLines draws the newest log entries that fit in h lines, oldest
+// first. An entry is wrapped, not cut: the narration is what a class reads.
+// Only the newest entry is ever cut, when it alone is taller than the log.
+func logLines(s *Styles, entries []LogEntry, now time.Time, w, h int) []string {
+	var out []string
+	for i := len(entries) - 1; i >= 0 && len(out) < h; i-- {
+		lines := logEntry(s, &entries[i], now, w)
+		if len(out)+len(lines) > h {
+			if len(out) > 0 {
+				break
+			}
+			lines = lines[:h]
+		}
+		out = append(lines, out...)
+	}
+	return out
+}
+
+func logEntry(s *Styles, e *LogEntry, now time.Time, w int) []string {
+	text, bullet, mark := s.LogText, s.LogBullet, " ▸ "
 	if !now.IsZero() && !e.Time.IsZero() && now.Sub(e.Time) < freshFor {
 		text = s.LogFresh
 	}
 	if e.Kind == LogError {
-		l.add(s.LogError, " ✗ ")
-		l.add(s.LogError, e.Text)
-	} else {
-		l.add(s.LogBullet, " ▸ ")
-		l.add(text, e.Text)
+		text, bullet, mark = s.LogError, s.LogError, " ✗ "
 	}
-	return l.String()
+	const indent = 3
+	var out []string
+	for i, part := range wrapWords(strings.Fields(Clean(e.Text)), " ", indent, indent, w) {
+		l := newLine(s, w)
+		if i == 0 {
+			l.add(bullet, mark)
+		} else {
+			l.add(s.Base, spaces(indent))
+		}
+		l.add(text, part)
+		out = append(out, l.String())
+	}
+	return out
 }
 
 // Interval says a poll interval briefly: "1.0s", "250ms".

@@ -27,9 +27,10 @@ const (
 	ThemeMono
 )
 
-// Themes lists every theme, in the order the help names them.
-var Themes = [...]Theme{ThemeDark, ThemeLight, ThemeContrast, ThemeMono}
+// Themes lists every theme.
+func Themes() []Theme { return []Theme{ThemeDark, ThemeLight, ThemeContrast, ThemeMono} }
 
+// String is the theme's name, as --theme takes it.
 func (t Theme) String() string {
 	switch t {
 	case ThemeDark:
@@ -48,7 +49,7 @@ func (t Theme) String() string {
 // theme: it means "follow the terminal's background", which the caller
 // decides.
 func ParseTheme(name string) (Theme, error) {
-	for _, t := range Themes {
+	for _, t := range Themes() {
 		if t.String() == name {
 			return t, nil
 		}
@@ -108,7 +109,6 @@ const (
 // handed to every render function. Nothing else in proctui makes a style.
 type Styles struct {
 	Theme Theme
-	Dark  bool
 
 	// Base is every cell's style: empty except in the contrast theme,
 	// which paints its own white background.
@@ -193,8 +193,7 @@ func paletteFor(t Theme) palette {
 	return paletteFor(ThemeDark)
 }
 
-// NewStyles builds the style sheet of theme t. dark says whether the
-// terminal's background is dark; only the help and input bubbles care.
+// NewStyles builds the style sheet of theme t.
 func NewStyles(t Theme) *Styles {
 	p := paletteFor(t)
 	base := lipgloss.NewStyle()
@@ -246,29 +245,20 @@ func NewStyles(t Theme) *Styles {
 		}
 	}
 
-	s := &Styles{Theme: t, Dark: t == ThemeDark || (t == ThemeMono)}
+	s := &Styles{Theme: t}
 	s.Base = compile(base)
 	s.StatusBar = compile(bar)
 	s.StatusName = compile(bar.Bold(true))
-	if p.mono {
+	switch t {
+	case ThemeDark, ThemeLight:
+		s.StatusMsg = compile(bar.Bold(true))
+		s.StatusErr = compile(bar.Foreground(p.errc).Bold(true))
+		s.StatusPaused = compile(base.Background(p.warn).Foreground(hex("#000000")).Bold(true))
+	case ThemeContrast, ThemeMono:
+		// No colour to spare: an error is underlined, pause is reversed.
 		s.StatusMsg = compile(bar.Bold(true))
 		s.StatusErr = compile(bar.Bold(true).Underline(true))
-		s.StatusPaused = compile(base.Bold(true))
-	} else {
-		s.StatusMsg = compile(bar.Foreground(p.warn).Bold(true))
-		s.StatusErr = compile(bar.Foreground(p.errc).Bold(true))
-		if t == ThemeDark || t == ThemeLight {
-			s.StatusMsg = compile(bar.Foreground(p.barFg).Bold(true))
-			s.StatusErr = compile(bar.Foreground(p.errc).Bold(true))
-		}
-		if t == ThemeContrast {
-			s.StatusMsg = compile(bar.Bold(true))
-			s.StatusErr = compile(bar.Bold(true).Underline(true))
-		}
-		s.StatusPaused = compile(base.Background(p.warn).Foreground(hex("#000000")).Bold(true))
-		if t == ThemeContrast {
-			s.StatusPaused = compile(base.Reverse(true).Bold(true))
-		}
+		s.StatusPaused = compile(base.Reverse(true).Bold(true))
 	}
 	s.Header = compile(st(p.muted, true))
 	s.Sep = compile(soft(p.lines))

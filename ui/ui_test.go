@@ -197,7 +197,7 @@ func TestTreeRowFitsItsWidth(t *testing.T) {
 	s.Procs[6].Cmdline = []string{"sleep", strings.Repeat("x", 300), "\x1b[31mred\n"}
 	rows := Flatten(nil, &FlattenInput{Snap: s, Tree: tr, All: true,
 		Lab: map[int]LabTag{11: {Kind: LabForked}}, Marks: map[int]Mark{13: {Kind: MarkNew}}})
-	for _, th := range Themes {
+	for _, th := range Themes() {
 		st := NewStyles(th)
 		for _, w := range []int{44, 66, 120} {
 			c := TreeColumns(w, 99)
@@ -244,7 +244,7 @@ func TestText(t *testing.T) {
 		}
 	}
 	for d, want := range map[time.Duration]string{
-		5 * time.Second: "5s", 3*time.Minute + 4*time.Second: "3m04s",
+		5 * time.Second: "5s", 3*time.Minute + 4*time.Second: "3m",
 		2*time.Hour + 5*time.Minute: "2h05m", 75 * time.Hour: "3d3h",
 	} {
 		if got := Ago(t0, t0.Add(-d)); got != want {
@@ -295,5 +295,29 @@ func TestDetailLinesParts(t *testing.T) {
 	out = ansi.Strip(strings.Join(DetailLines(st, &DetailsInput{Proc: &pr, Now: t0}, 60), "\n"))
 	if !strings.Contains(out, "reading…") || !strings.Contains(out, "not in the lab") {
 		t.Errorf("details before the first read:\n%s", out)
+	}
+}
+
+func TestLogWraps(t *testing.T) {
+	st := NewStyles(ThemeMono)
+	long := strings.Repeat("word ", 30)
+	entries := []LogEntry{{Text: "old one"}, {Text: "short"}, {Text: long}}
+	lines := logLines(st, entries, t0, 80, 3)
+	if len(lines) != 3 {
+		t.Fatalf("%d lines, want the long entry (2 lines) and the short one", len(lines))
+	}
+	if got := ansi.Strip(lines[0]); !strings.HasPrefix(got, " ▸ short") {
+		t.Errorf("first line %q", got)
+	}
+	if got := ansi.Strip(lines[2]); !strings.HasPrefix(got, "   word") {
+		t.Errorf("continuation %q", got)
+	}
+	for _, l := range lines {
+		if ansi.StringWidth(l) != 80 {
+			t.Fatalf("log line %q is not 80 wide", ansi.Strip(l))
+		}
+	}
+	if lines = logLines(st, entries[2:], t0, 30, 2); len(lines) != 2 {
+		t.Fatalf("an entry taller than the log is not cut to it: %d lines", len(lines))
 	}
 }

@@ -469,6 +469,16 @@ func fork(s *Scratch) {
 	closeFD(s, s.pair[1])
 	s.rep.PID = int64(s.ret)
 	s.pass = s.pair[0]
+	// The pidfd is this process's plumbing: move it above the control
+	// socket, out of the small numbers a lesson hands out (pipe() in
+	// this process should still get 3 and 4).
+	if s.newPIDFD >= 0 {
+		s.fd = sys(s, unix.SYS_FCNTL, uintptr(s.newPIDFD), unix.F_DUPFD_CLOEXEC, uintptr(s.CtlTarget)+1, 0)
+		if s.errno == 0 {
+			closeFD(s, s.newPIDFD)
+			s.newPIDFD = int32(s.fd)
+		}
+	}
 	// Remember the child and its pidfd, so that it can be killed when this
 	// process learns that proctui is gone.
 	if s.nKids < 0 || s.nKids >= MaxKids {
