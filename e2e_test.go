@@ -45,14 +45,13 @@ func startInTmux(t *testing.T, width, height int, bin string, args ...string) *t
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &tmuxPane{
-		t:      t,
-		socket: fmt.Sprintf("proctui-e2e-%d-%s", os.Getpid(), strings.ReplaceAll(t.Name(), "/", "-")),
-		dir:    t.TempDir(),
-	}
+	dir := t.TempDir()
+	// The server's socket lives in the test's own directory, so that
+	// nothing is left in tmux's shared one.
+	p := &tmuxPane{t: t, socket: filepath.Join(dir, "tmux"), dir: dir}
 	t.Cleanup(func() {
 		// Ends the server, and with it (SIGHUP) a pane still running.
-		_ = exec.Command("tmux", "-L", p.socket, "kill-server").Run()
+		_ = exec.Command("tmux", "-S", p.socket, "kill-server").Run()
 		if p.pid != 0 {
 			p.requireGone()
 		}
@@ -124,7 +123,7 @@ func runE2EWrapper(dir string, argv []string) int {
 
 func (p *tmuxPane) tmux(args ...string) string {
 	p.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-L", p.socket}, args...)...).CombinedOutput()
+	out, err := exec.Command("tmux", append([]string{"-S", p.socket}, args...)...).CombinedOutput()
 	if err != nil {
 		p.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
 	}

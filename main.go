@@ -68,6 +68,10 @@ func runSnapshotCmd(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	if err := runSnapshot(o, stdout, stderr); err != nil {
+		if errors.Is(err, errUsage) {
+			status, _ := reportParse(err, snapshotUsage, stdout, stderr)
+			return status
+		}
 		fmt.Fprintln(stderr, "proctui snapshot:", err)
 		return exitFail
 	}
@@ -108,14 +112,21 @@ func reportParse(err error, usage string, stdout, stderr io.Writer) (status int,
 }
 
 // versionLine is what --version prints: "proctui 1.2.3", with the commit
-// and build date when the release build recorded them.
+// and build date when the release build recorded them. goreleaser says
+// "none" for a commit it could not read.
 func versionLine() string {
 	s := "proctui " + resolvedVersion()
+	c := commit
+	if c == "none" {
+		c = ""
+	}
 	switch {
-	case commit != "" && date != "":
-		s += " (" + commit + ", " + date + ")"
-	case commit != "":
-		s += " (" + commit + ")"
+	case c != "" && date != "":
+		s += " (" + c + ", " + date + ")"
+	case c != "":
+		s += " (" + c + ")"
+	case date != "":
+		s += " (built " + date + ")"
 	}
 	return s
 }

@@ -192,26 +192,42 @@ func TestNotATerminal(t *testing.T) {
 // jsonOut is `proctui snapshot --json` read back, with every field kept raw
 // enough to tell null from a value.
 type jsonOut struct {
-	Processes []struct {
-		PID        int       `json:"pid"`
-		PPID       int       `json:"ppid"`
-		State      string    `json:"state"`
-		Comm       string    `json:"comm"`
-		Cmdline    []string  `json:"cmdline"`
-		UID        *int      `json:"uid"`
-		User       *string   `json:"user"`
-		Threads    int       `json:"threads"`
-		StartTime  *string   `json:"start_time"`
-		RSSBytes   *uint64   `json:"rss_bytes"`
-		ExitStatus *string   `json:"exit_status"`
-		FDs        *[]jsonFD `json:"fds"`
-		Signals    *struct {
-			Pending []string `json:"pending"`
-			Blocked []string `json:"blocked"`
-			Ignored []string `json:"ignored"`
-			Caught  []string `json:"caught"`
-		} `json:"signals"`
-	} `json:"processes"`
+	Processes []jsonProcOut `json:"processes"`
+}
+
+// jsonProcOut is one process of jsonOut.
+type jsonProcOut struct {
+	PID        int       `json:"pid"`
+	PPID       int       `json:"ppid"`
+	State      string    `json:"state"`
+	Comm       string    `json:"comm"`
+	Cmdline    []string  `json:"cmdline"`
+	UID        *int      `json:"uid"`
+	User       *string   `json:"user"`
+	Threads    int       `json:"threads"`
+	StartTime  *string   `json:"start_time"`
+	RSSBytes   *uint64   `json:"rss_bytes"`
+	ExitStatus *string   `json:"exit_status"`
+	FDs        *[]jsonFD `json:"fds"`
+	Signals    *struct {
+		Pending []string `json:"pending"`
+		Blocked []string `json:"blocked"`
+		Ignored []string `json:"ignored"`
+		Caught  []string `json:"caught"`
+	} `json:"signals"`
+}
+
+// find returns the process with the given pid. The output is in pid
+// order, which is not the order of birth once pids wrap around.
+func (o *jsonOut) find(t *testing.T, pid int) *jsonProcOut {
+	t.Helper()
+	for i := range o.Processes {
+		if o.Processes[i].PID == pid {
+			return &o.Processes[i]
+		}
+	}
+	t.Fatalf("pid %d is not in the output", pid)
+	return nil
 }
 
 func parseSnapshotJSON(t *testing.T, s string) jsonOut {
@@ -379,9 +395,9 @@ func TestSnapshotPIDBranch(t *testing.T) {
 
 	r = runBinary(t, bin, nil, "snapshot", "--json", "--pid", strconv.Itoa(pid))
 	out := parseSnapshotJSON(t, r.stdout)
-	p := out.Processes[len(out.Processes)-1]
-	if p.PID != pid || p.PPID != os.Getpid() || p.Comm != "sleep" {
-		t.Fatalf("last process %d (ppid %d, %s); want the child %d", p.PID, p.PPID, p.Comm, pid)
+	p := out.find(t, pid)
+	if p.PPID != os.Getpid() || p.Comm != "sleep" {
+		t.Fatalf("child %d: ppid %d, comm %s; want %d, sleep", pid, p.PPID, p.Comm, os.Getpid())
 	}
 	if p.Signals == nil || !contains(p.Signals.Ignored, "SIGUSR1") || p.Signals.Pending == nil {
 		t.Errorf("signals %+v: want SIGUSR1 ignored and a known pending set", p.Signals)
@@ -419,8 +435,8 @@ func TestSnapshotZombie(t *testing.T) {
 	}
 	r = runBinary(t, bin, nil, "snapshot", "--json", "--pid", strconv.Itoa(pid))
 	out := parseSnapshotJSON(t, r.stdout)
-	p := out.Processes[len(out.Processes)-1]
-	if p.PID != pid || p.State != "Z" || p.ExitStatus == nil || *p.ExitStatus != "exited 3" {
+	p := out.find(t, pid)
+	if p.State != "Z" || p.ExitStatus == nil || *p.ExitStatus != "exited 3" {
 		t.Errorf("zombie: pid %d state %q exit_status %v; want %d Z \"exited 3\"", p.PID, p.State, p.ExitStatus, pid)
 	}
 
@@ -539,5 +555,34 @@ func TestSnapshotGopsutil(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the snapshot process %d is not in its own output:\n%s", r.pid, r.stdout)
+	}
+}
+
+func TestSnapshotControlCharacters(t *testing.T) {
+	requireLinux(t)
+	// An argument with a newline must not split the process over two
+	// lines of the text output. sh blocks reading a pipe that this test
+	// never writes to; the odd argument is its $0.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	cmd := exec.Command("sh", "-c", "read x", "\nforged 1 S line")
+	cmd.Stdin = pr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	pid := cmd.Process.Pid
+	waitState(t, pid, 'S')
+
+	r := runBinary(t, proctuiBinary(t, ""), nil, "snapshot", "--pid", strconv.Itoa(pid))
+	if want := fmt.Sprintf("%d S sh -c read x ?forged 1 S line\n", pid); !strings.HasSuffix(r.stdout, want) {
+		t.Errorf("output does not end with %q:\n%s", want, r.stdout)
 	}
 }

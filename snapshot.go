@@ -24,7 +24,8 @@ import (
 func runSnapshot(o snapshotOptions, stdout, stderr io.Writer) error {
 	r, err := proctree.NewReader(o.source)
 	if err != nil {
-		return err
+		// A source this system does not have: a bad value, like any other.
+		return usagef("%s", err)
 	}
 	snap, err := r.Snapshot()
 	if err != nil {
@@ -103,14 +104,13 @@ type snapshotPrinter struct {
 
 	line   []byte // reused for each line
 	prefix []byte // the tree links drawn before the current depth
-	kids   [][]int
 }
 
 func (p *snapshotPrinter) in(pid int) bool { return p.scope == nil || p.scope[pid] }
 
-// children returns the children of pid that are in scope, in a slice
-// reused per depth.
-func (p *snapshotPrinter) children(pid, depth int, roots bool) []int {
+// children returns the children of pid (or the roots) that are in scope.
+// Unscoped, it is the tree's own slice, which is only read.
+func (p *snapshotPrinter) children(pid int, roots bool) []int {
 	var all []int
 	if roots {
 		all = p.tree.Roots()
@@ -120,16 +120,12 @@ func (p *snapshotPrinter) children(pid, depth int, roots bool) []int {
 	if p.scope == nil {
 		return all
 	}
-	for len(p.kids) <= depth {
-		p.kids = append(p.kids, nil)
-	}
-	out := p.kids[depth][:0]
+	var out []int
 	for _, c := range all {
 		if p.scope[c] {
 			out = append(out, c)
 		}
 	}
-	p.kids[depth] = out
 	return out
 }
 
@@ -137,15 +133,15 @@ func (p *snapshotPrinter) children(pid, depth int, roots bool) []int {
 // line, "├─ " before a child that has younger siblings, "└─ " before the
 // youngest, and "│  " carrying a parent's line down past its children.
 func (p *snapshotPrinter) writeText() error {
-	for _, pid := range p.children(0, 0, true) {
-		if err := p.textNode(pid, 0, true, true); err != nil {
+	for _, pid := range p.children(0, true) {
+		if err := p.textNode(pid, true, true); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (p *snapshotPrinter) textNode(pid, depth int, last, root bool) error {
+func (p *snapshotPrinter) textNode(pid int, last, root bool) error {
 	proc := p.snap.Get(pid)
 	if proc == nil {
 		return nil
@@ -173,14 +169,12 @@ func (p *snapshotPrinter) textNode(pid, depth int, last, root bool) error {
 			p.prefix = append(p.prefix, "│  "...)
 		}
 	}
-	kids := p.children(pid, depth+1, false)
-	// The slice is reused by deeper levels: copy before recursing.
-	kids = append([]int(nil), kids...)
+	kids := p.children(pid, false)
 	if p.fds {
 		p.textFDs(pid, len(kids) > 0)
 	}
 	for i, c := range kids {
-		if err := p.textNode(c, depth+1, i == len(kids)-1, false); err != nil {
+		if err := p.textNode(c, i == len(kids)-1, false); err != nil {
 			return err
 		}
 	}
@@ -216,16 +210,25 @@ func stateLetter(s byte) string {
 
 // appendCommand appends what ps shows as the command: argv joined by
 // spaces, [comm] for a kernel thread, and the comm alone when argv is
-// empty (a zombie, whose memory is gone) or unreadable.
+// empty (a zombie, whose memory is gone) or unreadable. A control
+// character (a newline in an argument) becomes '?', as ps prints it, so
+// that one process stays one line.
 func appendCommand(b []byte, proc *proctree.Proc) []byte {
+	start := len(b)
 	if proc.Kernel || len(proc.Cmdline) == 0 {
-		return append(b, proc.Name()...)
-	}
-	for i, a := range proc.Cmdline {
-		if i > 0 {
-			b = append(b, ' ')
+		b = append(b, proc.Name()...)
+	} else {
+		for i, a := range proc.Cmdline {
+			if i > 0 {
+				b = append(b, ' ')
+			}
+			b = append(b, a...)
 		}
-		b = append(b, a...)
+	}
+	for i := start; i < len(b); i++ {
+		if b[i] < 0x20 || b[i] == 0x7f {
+			b[i] = '?'
+		}
 	}
 	return b
 }

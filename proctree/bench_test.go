@@ -32,6 +32,9 @@ func BenchmarkSnapshot(b *testing.B) {
 		new  func() Reader
 	}{
 		{"proc", func() Reader { return NewProcReader("/proc") }},
+		// proc-reopen opens, reads and closes every stat file on every
+		// poll, as a reader without kept files does.
+		{"proc-reopen", func() Reader { r := NewProcReader("/proc"); r.keepOpen = 0; return r }},
 		{"gopsutil", func() Reader { return NewGopsutilReader() }},
 	}
 	for _, rd := range readers {

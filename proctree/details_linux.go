@@ -26,7 +26,7 @@ func (r *ProcReader) Details(pid int, want Want) (*Details, error) {
 		return nil, fmt.Errorf("proctree: pid %d: %w", pid, ErrGone)
 	}
 	d := &Details{PID: pid, Taken: time.Now()}
-	dirfd, err := openat(unix.AT_FDCWD, r.setPath(r.root+"/"+strconv.Itoa(pid)), unix.O_RDONLY|unix.O_DIRECTORY)
+	dirfd, err := openat(unix.AT_FDCWD, r.setPath(r.root+"/"+strconv.Itoa(pid)), unix.O_RDONLY|unix.O_DIRECTORY, false)
 	if err != nil {
 		if errors.Is(partErr(err), ErrGone) {
 			return nil, fmt.Errorf("proctree: pid %d: %w", pid, ErrGone)
@@ -51,7 +51,7 @@ func (r *ProcReader) Details(pid int, want Want) (*Details, error) {
 	}
 
 	if want&WantFDs != 0 {
-		d.FDs, d.FDErr = r.readFDs(dirfd)
+		d.FDs, d.PollerFDs, d.FDErr = r.readFDs(dirfd, r.live && pid == r.self)
 	}
 	if want&(WantSignals|WantMemory) != 0 {
 		r.readStatus(dirfd, d, want, k)
@@ -99,21 +99,34 @@ func (d *Details) setAll(want Want, err error) {
 
 // readFDs lists ROOT/PID/fd and describes each descriptor from its link
 // and its fdinfo. A descriptor closed while the table is read is left out.
-// The table is sorted by number.
-func (r *ProcReader) readFDs(dirfd int) ([]FD, error) {
-	fddir, err := openat(dirfd, r.setPath("fd"), unix.O_RDONLY|unix.O_DIRECTORY)
+// The table is sorted by number. For the reading process itself (self),
+// the stat files a live reader keeps open at keptFDBase and above are
+// counted in poller, not described: there is one per process on the system.
+func (r *ProcReader) readFDs(dirfd int, self bool) (fds []FD, poller int, err error) {
+	fddir, err := openat(dirfd, r.setPath("fd"), unix.O_RDONLY|unix.O_DIRECTORY, false)
 	if err != nil {
 		// Opening another user's fd directory needs ptrace access: EACCES.
-		return nil, partErr(err)
+		return nil, 0, partErr(err)
 	}
 	r.fdNum = r.fdNum[:0]
-	err = getdentsNumbers(fddir, r.dents, func(n int) { r.fdNum = append(r.fdNum, n) })
+	err = getdentsNumbers(fddir, r.dents, func(n int) {
+		if self && n >= keptFDBase {
+			poller++
+			return
+		}
+		r.fdNum = append(r.fdNum, n)
+	})
 	unix.Close(fddir)
 	if err != nil {
-		return nil, partErr(err)
+		return nil, 0, partErr(err)
 	}
 	slices.Sort(r.fdNum)
+	fds, err = r.describeFDs(dirfd)
+	return fds, poller, err
+}
 
+// describeFDs describes the descriptors listed in r.fdNum.
+func (r *ProcReader) describeFDs(dirfd int) ([]FD, error) {
 	fds := make([]FD, 0, len(r.fdNum))
 	link := make([]byte, unix.PathMax)
 	for _, num := range r.fdNum {

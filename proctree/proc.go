@@ -123,6 +123,10 @@ type Details struct {
 
 	FDs   []FD
 	FDErr error
+	// PollerFDs counts the descriptors, left out of FDs, that proctui's own
+	// reader keeps open (one /proc/PID/stat per process, at fd 4096 and
+	// up). Only set for the reading process itself.
+	PollerFDs int
 
 	Signals Signals
 	SigErr  error

@@ -56,7 +56,17 @@ type ProcReader struct {
 	cache map[int]*procEntry
 	gen   uint64
 	users userNames
+
+	// keepOpen is how many stat files may stay open between polls (0 for
+	// a fixture root, where files are replaced rather than regenerated).
+	keepOpen int
+	open     int // stat files open now
 }
+
+// keptFDBase is the lowest descriptor number a kept stat file is moved to,
+// so that proctui's own fd table keeps its low numbers for what a person
+// does with it (pipes, socket pairs) and shows the poller's files apart.
+const keptFDBase = 4096
 
 // procEntry is what the reader remembers about one process between polls.
 type procEntry struct {
@@ -69,6 +79,8 @@ type procEntry struct {
 	// that should have one.
 	emptyTries uint8
 	gen        uint64 // the Snapshot that last saw the process
+	// statFD is ROOT/PID/stat kept open between polls, or -1.
+	statFD int
 }
 
 // NewProcReader returns a reader of the /proc tree at root: "/proc" for
@@ -90,6 +102,7 @@ func NewProcReader(root string) *ProcReader {
 	}
 	if r.live {
 		r.self = os.Getpid()
+		r.keepOpen = keepOpenBudget()
 	} else if target, err := os.Readlink(filepath.Join(root, "self")); err == nil {
 		r.self, _ = strconv.Atoi(target)
 	}
@@ -104,7 +117,7 @@ func (r *ProcReader) Name() string { return "proc" }
 // of its stat file is left out.
 func (r *ProcReader) Snapshot() (*Snapshot, error) {
 	taken := time.Now()
-	dirfd, err := openat(unix.AT_FDCWD, r.rootPath, unix.O_RDONLY|unix.O_DIRECTORY)
+	dirfd, err := openat(unix.AT_FDCWD, r.rootPath, unix.O_RDONLY|unix.O_DIRECTORY, false)
 	if err != nil {
 		return nil, fmt.Errorf("proctree: open %s: %w", r.root, err)
 	}
@@ -133,10 +146,106 @@ func (r *ProcReader) Snapshot() (*Snapshot, error) {
 	}
 	for pid, e := range r.cache {
 		if e.gen != r.gen {
-			delete(r.cache, pid)
+			r.forget(pid, e)
 		}
 	}
 	return snap, nil
+}
+
+// forget drops a process from the cache and closes its stat file.
+func (r *ProcReader) forget(pid int, e *procEntry) {
+	if e.statFD >= 0 {
+		closeFD(e.statFD, true)
+		r.open--
+	}
+	delete(r.cache, pid)
+}
+
+// Close closes the stat files the reader keeps open. The reader still
+// works afterwards; it opens them again.
+func (r *ProcReader) Close() error {
+	for pid, e := range r.cache {
+		r.forget(pid, e)
+	}
+	return nil
+}
+
+// keepOpenBudget is how many stat files a live reader may keep open: what
+// the descriptor limit allows above keptFDBase, with room to spare, and no
+// more than 1<<16.
+//
+// Keeping /proc/PID/stat open and reading it again with pread(2) at
+// offset 0 makes the kernel print it afresh: one system call per process
+// per poll instead of open, read and close, and no path lookup. When the
+// process is reaped the read fails with ESRCH, which is also how a reused
+// pid is noticed: the old file still names the old process.
+func keepOpenBudget() int {
+	var lim unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) != nil {
+		return 0
+	}
+	n := int64(lim.Cur) - keptFDBase - 1024
+	if lim.Cur == unix.RLIM_INFINITY {
+		n = 1 << 16
+	}
+	return int(max(0, min(n, 1<<16)))
+}
+
+// readStatOf reads ROOT/PID/stat through the file kept open for e, or
+// opens it (and keeps it, while the budget allows). ok is false when the
+// process is gone.
+func (r *ProcReader) readStatOf(dirfd, pid int, e *procEntry) (b []byte, fd int, err error) {
+	if e != nil && e.statFD >= 0 {
+		b, err = r.preadStat(e.statFD)
+		if err == nil && len(b) > 0 {
+			return b, e.statFD, nil
+		}
+		// ESRCH: the process this file was opened for is gone; the pid
+		// may already belong to a new one.
+		closeFD(e.statFD, true)
+		e.statFD = -1
+		r.open--
+	}
+	path := r.setPIDPath(pid, "stat")
+	if r.open >= r.keepOpen {
+		b, err = r.readStat(dirfd, path)
+		return b, -1, err
+	}
+	fd, err = openat(dirfd, path, unix.O_RDONLY, true)
+	if err != nil {
+		return nil, -1, err
+	}
+	// Move it out of the way of the descriptors a person works with.
+	if hi, _, errno := unix.RawSyscall(unix.SYS_FCNTL, uintptr(fd), unix.F_DUPFD_CLOEXEC, keptFDBase); errno == 0 {
+		closeFD(fd, true)
+		fd = int(hi)
+	} else {
+		// The limit is lower than it looked: stop keeping files open.
+		r.keepOpen = r.open
+	}
+	b, err = r.preadStat(fd)
+	if err != nil || len(b) == 0 || r.keepOpen == r.open {
+		closeFD(fd, true)
+		return b, -1, err
+	}
+	r.open++
+	return b, fd, nil
+}
+
+// preadStat reads a kept stat file from offset 0 into the reused buffer.
+// A stat line fits in a page; the buffer is at least that.
+func (r *ProcReader) preadStat(fd int) ([]byte, error) {
+	for {
+		n, _, errno := unix.RawSyscall6(unix.SYS_PREAD64, uintptr(fd),
+			uintptr(unsafe.Pointer(&r.buf[0])), uintptr(len(r.buf)), 0, 0, 0)
+		if errno == unix.EINTR {
+			continue
+		}
+		if errno != 0 {
+			return nil, errno
+		}
+		return r.buf[:n], nil
+	}
 }
 
 // readBootTime reads btime, the boot time in seconds since the epoch, from
@@ -224,17 +333,32 @@ func (r *ProcReader) setPIDPath(pid int, name string) []byte {
 // and copies out as much as the buffer holds. A read that fills the buffer
 // grows it and goes on; a short one is the end.
 func (r *ProcReader) readAt(dirfd int, path []byte) ([]byte, error) {
-	fd, err := openat(dirfd, path, unix.O_RDONLY)
+	return r.readFile(dirfd, path, false)
+}
+
+// readStat is readAt for the one file read for every process on every
+// poll. It makes its three system calls with RawSyscall6: opening and
+// reading /proc/PID/stat never sleeps for long, and skipping the runtime's
+// enter/exit-syscall bookkeeping (and the sysmon wake-ups it causes) is
+// most of what separates a poll from a bare loop over /proc in C.
+// cmdline, status and the rest go through the ordinary path: reading
+// another process's memory can wait on its locks.
+func (r *ProcReader) readStat(dirfd int, path []byte) ([]byte, error) {
+	return r.readFile(dirfd, path, true)
+}
+
+func (r *ProcReader) readFile(dirfd int, path []byte, raw bool) ([]byte, error) {
+	fd, err := openat(dirfd, path, unix.O_RDONLY, raw)
 	if err != nil {
 		return nil, err
 	}
-	defer unix.Close(fd)
+	defer closeFD(fd, raw)
 	n := 0
 	for {
 		if n == len(r.buf) {
 			r.buf = slices.Grow(r.buf[:n], n)[:2*n]
 		}
-		m, err := unix.Read(fd, r.buf[n:])
+		m, err := readFD(fd, r.buf[n:], raw)
 		if err == unix.EINTR {
 			continue
 		}
@@ -248,14 +372,39 @@ func (r *ProcReader) readAt(dirfd int, path []byte) ([]byte, error) {
 	}
 }
 
+// syscall6 is unix.Syscall6, or unix.RawSyscall6 when raw.
+func syscall6(raw bool, trap, a1, a2, a3, a4, a5, a6 uintptr) (uintptr, unix.Errno) {
+	if raw {
+		r, _, e := unix.RawSyscall6(trap, a1, a2, a3, a4, a5, a6)
+		return r, e
+	}
+	r, _, e := unix.Syscall6(trap, a1, a2, a3, a4, a5, a6)
+	return r, e
+}
+
+func readFD(fd int, b []byte, raw bool) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	n, errno := syscall6(raw, unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+func closeFD(fd int, raw bool) {
+	syscall6(raw, unix.SYS_CLOSE, uintptr(fd), 0, 0, 0, 0, 0)
+}
+
 // openat opens a NUL-terminated path relative to dirfd with the raw system
 // call: unix.Openat would copy the path into a new C string on every call.
-func openat(dirfd int, path []byte, flags int) (int, error) {
+func openat(dirfd int, path []byte, flags int, raw bool) (int, error) {
 	if len(path) == 0 || path[len(path)-1] != 0 {
 		return -1, unix.EINVAL
 	}
 	for {
-		fd, _, errno := unix.Syscall6(unix.SYS_OPENAT, uintptr(dirfd),
+		fd, errno := syscall6(raw, unix.SYS_OPENAT, uintptr(dirfd),
 			uintptr(unsafe.Pointer(&path[0])), uintptr(flags|unix.O_CLOEXEC), 0, 0, 0)
 		if errno == unix.EINTR {
 			continue
@@ -270,7 +419,8 @@ func openat(dirfd int, path []byte, flags int) (int, error) {
 // readProc reads ROOT/PID/stat into p, and the cached parts from the
 // cache. It reports false when the process vanished.
 func (r *ProcReader) readProc(dirfd, pid int, p *Proc) bool {
-	b, err := r.readAt(dirfd, r.setPIDPath(pid, "stat"))
+	e := r.cache[pid]
+	b, statFD, err := r.readStatOf(dirfd, pid, e)
 	if err != nil || len(b) == 0 {
 		// ENOENT or ESRCH: the process was reaped after the listing. An
 		// empty read is the same race seen from the other side.
@@ -278,12 +428,15 @@ func (r *ProcReader) readProc(dirfd, pid int, p *Proc) bool {
 	}
 	st := &r.stat
 	if !parseStat(b, st) {
+		if statFD >= 0 && (e == nil || e.statFD != statFD) {
+			closeFD(statFD, true)
+			r.open--
+		}
 		return false
 	}
 	kernel := st.Flags&pfKthread != 0
 	zombie := st.State == 'Z' || st.State == 'X'
 
-	e := r.cache[pid]
 	readIdentity := false
 	switch {
 	case e == nil:
@@ -291,7 +444,8 @@ func (r *ProcReader) readProc(dirfd, pid int, p *Proc) bool {
 		r.cache[pid] = e
 		readIdentity = true
 	case e.start != st.StartTicks:
-		// The pid was reused by a new process.
+		// The pid was reused by a new process. readStatOf already closed
+		// the old process's stat file when its read failed.
 		*e = procEntry{start: st.StartTicks, comm: string(st.Comm)}
 		readIdentity = true
 	case string(st.Comm) != e.comm:
@@ -302,6 +456,7 @@ func (r *ProcReader) readProc(dirfd, pid int, p *Proc) bool {
 		readIdentity = true
 	}
 	e.gen = r.gen
+	e.statFD = statFD
 
 	// Copy what is needed from st before the buffer is reused: st.Comm
 	// aliases it.

@@ -32,34 +32,44 @@ trap cleanup EXIT
 
 (cd "$here/.." && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/proctui" .)
 for ((i = 0; i < extra; i++)); do sleep 3600 & pids+=($!); done
-echo "processes: $(ls -d /proc/[0-9]* | wc -l)  runs: $runs  cpus: $(nproc)"
+echo "processes: $(ls /proc | grep -c "^[0-9]")  runs: $runs  cpus: $(nproc)"
 
 names=(proctui ps pstree)
 cmds=("$tmp/proctui snapshot --all" "ps -eo pid,ppid,stat,comm" "pstree -p")
 
+# times$i collects every run of command i, in milliseconds, one a line.
 if command -v hyperfine >/dev/null; then
-  # -N: no shell in between, so only the command itself is timed.
-  hyperfine -N --style none --warmup 10 --runs "$runs" \
-    --export-json "$tmp/h.json" "${cmds[@]}" >/dev/null
-  # hyperfine's JSON holds a median per command, in seconds.
-  mapfile -t medians < <(grep -o '"median": *[0-9.e+-]*' "$tmp/h.json" |
-    awk -F: '{ printf "%.3f\n", $2 * 1000 }')
+  # hyperfine runs all the runs of one command, then the next; on a noisy
+  # machine a burst of load can land on one command only. So: several
+  # short rounds, and the median over all of them. -N: no shell in between.
+  rounds=5
+  for ((r = 0; r < rounds; r++)); do
+    hyperfine -N --style none --warmup 3 --runs $(((runs + rounds - 1) / rounds)) \
+      --export-json "$tmp/h$r.json" "${cmds[@]}" >/dev/null 2>&1
+    # Each result's "times" array follows its "command"; numbers in seconds.
+    awk -v dir="$tmp" '
+      /"command":/ { i++ }
+      /"times": \[/ { in_times = 1; next }
+      in_times && /\]/ { in_times = 0 }
+      in_times { gsub(/[ ,]/, ""); printf "%.6f\n", $0 * 1000 >> (dir "/times" (i - 1)) }
+    ' "$tmp/h$r.json"
+  done
 else
-  echo "(hyperfine not found: timing with a shell loop, which adds fork+exec of the shell's own)"
-  medians=()
+  echo "(hyperfine not found: timing with a shell loop, which adds the cost of date)"
   # Interleave the commands run by run, so drift hits each one the same.
   for ((r = 0; r < runs; r++)); do
     for i in "${!cmds[@]}"; do
       s=$(date +%s%N)
       ${cmds[$i]} >/dev/null
       e=$(date +%s%N)
-      echo $(((e - s) / 1000)) >>"$tmp/t$i"
+      echo "$(((e - s) / 1000)).0" | awk '{ printf "%.6f\n", $1 / 1000 }' >>"$tmp/times$i"
     done
   done
-  for i in "${!cmds[@]}"; do
-    medians+=("$(sort -n "$tmp/t$i" | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f\n", m / 1000 }')")
-  done
 fi
+medians=()
+for i in "${!cmds[@]}"; do
+  medians+=("$(sort -n "$tmp/times$i" | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f\n", m }')")
+done
 
 printf '%-8s %10s %10s\n' command median/ms "vs ps"
 for i in "${!names[@]}"; do

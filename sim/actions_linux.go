@@ -83,16 +83,15 @@ func (st *state) fork(pid int) (Result, error) {
 	}
 	msg, err := p.conn.call(rawfork.Request{Op: rawfork.OpFork, Arg0: raw}, nil, nil, false)
 	if err == nil && msg.rep.Errno != 0 {
-		closeFDs(msg.fds)
-		err = fmt.Errorf("fork() failed in %d: %w", pid, msg.rep.Errno)
+		err = msg.rep.Errno
 	}
 	if err == nil && len(msg.fds) != 1 {
-		closeFDs(msg.fds)
-		err = fmt.Errorf("fork() in %d: no control socket came back for child %d", pid, msg.rep.PID)
+		err = fmt.Errorf("no control socket came back for child %d", msg.rep.PID)
 	}
 	if err != nil {
+		closeFDs(msg.fds)
 		st.unreserve()
-		return Result{}, fmt.Errorf("fork() in %d: %w", pid, err)
+		return Result{}, fmt.Errorf("fork() in %d failed: %w", pid, err)
 	}
 	cpid := int(msg.rep.PID)
 	ctl := os.NewFile(uintptr(msg.fds[0]), "control:"+strconv.Itoa(cpid))
@@ -181,12 +180,27 @@ func (st *state) adoptForked(pid int, pidfd, ctl *os.File, parent int) (*member,
 		}
 	}
 	if err != nil {
+		state := describe(pid)
 		m.expect = true
 		signalPIDFD(pidfd, unix.SIGKILL)
-		err = fmt.Errorf("the new child %d did not answer (%v); it was killed and waits to be reaped", pid, err)
+		err = fmt.Errorf("the new child %d did not answer (%v; it was %s); it was killed and waits to be reaped", pid, err, state)
 	}
 	st.add(m)
 	return m, err
+}
+
+// describe says what a process that does not answer is doing, for an
+// error message: its state letter, the system call it is blocked in and
+// its descriptors.
+func describe(pid int) string {
+	ps, ok := readStat(pid)
+	if !ok {
+		return "gone"
+	}
+	sc, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/syscall")
+	wchan, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/wchan")
+	return fmt.Sprintf("in state %c, syscall %s, wchan %s, fds %v DIAG %s",
+		ps.state, strings.TrimSpace(string(sc)), wchan, fdList(pid), diagRIP(pid))
 }
 
 // adoptLabImage makes a lab image a member and waits for its hello.

@@ -9,6 +9,12 @@
 // killed with SIGKILL. (PR_SET_PDEATHSIG is not used: it fires when the
 // thread that forked exits, and Go threads come and go.)
 //
+// Programs the user runs (sleep, sh …) cannot read a control socket, so
+// their parent does it for them: a raw fork child or a lab image that reaches
+// EOF kills the children it made before it exits. A program proctui itself
+// ran has no such parent: Close kills it (and main calls Close on a panic),
+// but if proctui is killed with SIGKILL it lives on, re-parented to init.
+//
 // Nothing is reaped behind the user's back. A lab process that exits stays a
 // zombie, its status kept by the kernel, until Wait makes its parent call
 // wait4, or until Detach told its parent to reap it on its own. proctui

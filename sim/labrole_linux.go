@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
 	"sync"
 	"syscall"
@@ -140,6 +139,12 @@ func (s *labServer) handle(req rawfork.Request, payload []byte, fds []int) {
 	case rawfork.OpExit:
 		os.Exit(int(req.Arg0) & 0xff)
 	case rawfork.OpFork:
+		// A fork of the lab image is a real fork() of it, made the same
+		// raw way proctui forks itself: the child is a copy of this
+		// process that shares its memory copy-on-write, which is what
+		// the f key teaches. Spawning a fresh lab image instead would
+		// be fork + exec under another name. Only where real fork() is
+		// off does the lab image spawn one, and proctui says so.
 		if req.Arg0 == 1 && rawfork.Supported() {
 			c, err := rawfork.Fork(rawfork.Config{Keep: []int{0, 1, 2}})
 			if err != nil {
@@ -190,12 +195,6 @@ func (s *labServer) handle(req rawfork.Request, payload []byte, fds []int) {
 		rep.PID = int64(pid)
 	case rawfork.OpWait:
 		s.wait(req.Arg0, &rep)
-	case rawfork.OpSigchld:
-		if req.Arg0 == 1 {
-			signal.Ignore(unix.SIGCHLD)
-		} else {
-			signal.Reset(unix.SIGCHLD)
-		}
 	case rawfork.OpDetach:
 		pid := int(req.Arg0)
 		s.mu.Lock()
@@ -225,21 +224,6 @@ func (s *labServer) handle(req rawfork.Request, payload []byte, fds []int) {
 			}
 			s.write(note, -1)
 		}()
-	case rawfork.OpExec:
-		path, argv, env, err := rawfork.DecodeExec(payload)
-		if err != nil {
-			rep.Errno = unix.EINVAL
-			return
-		}
-		for i := 0; i < 3 && i < len(fds); i++ {
-			unix.Dup3(fds[i], i, 0)
-		}
-		if req.Flags&rawfork.ExecKeepControl != 0 {
-			unix.FcntlInt(uintptr(s.ctl), unix.F_SETFD, 0)
-		}
-		err = syscall.Exec(path, argv, env)
-		unix.CloseOnExec(s.ctl)
-		rep.Errno = errnoOf(err)
 	default:
 		rep.Errno = unix.ENOSYS
 	}

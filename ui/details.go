@@ -335,6 +335,19 @@ func DetailLines(s *Styles, in *DetailsInput, w int) []string {
 	d.blank()
 	if v, ok := part(partError(det, partFDs)); ok {
 		d.fds(det.FDs, p.State == 'Z')
+		if det.PollerFDs > 0 {
+			// proctui's own table: one kept stat file per process would
+			// bury the descriptors a person made.
+			note := "+ " + strconv.Itoa(det.PollerFDs) + " from fd 4096 up: the /proc/PID/stat files proctui keeps open to poll, one per process"
+			for _, text := range wrapWords(strings.Fields(note), " ", 0, 2, d.w) {
+				l := d.line()
+				if !strings.HasPrefix(text, "+") {
+					l.add(d.s.Muted, "  ")
+				}
+				l.add(d.s.Muted, text)
+				d.push(l)
+			}
+		}
 	} else {
 		l = d.line()
 		l.add(s.Section, "FDS ")

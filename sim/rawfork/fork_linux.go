@@ -57,7 +57,14 @@ func Fork(cfg Config) (*Child, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rawfork: socketpair: %w", err)
 	}
+	// The child finds its buffers through addresses stored as uintptr in
+	// the scratch (it must not store Go pointers), so the scratch must not
+	// move before the fork. A stack object would move whenever the stack
+	// grows; pinning keeps it on the heap, where nothing moves.
 	s := new(child.Scratch)
+	var pin runtime.Pinner
+	pin.Pin(s)
+	defer pin.Unpin()
 	child.Init(s)
 	s.CtlFD = int32(pair[1])
 	s.CtlTarget = int32(target)

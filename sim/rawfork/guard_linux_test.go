@@ -90,6 +90,27 @@ func TestChildPathCallsNothing(t *testing.T) {
 
 const parentPkg = "github.com/proctui/proctui/sim/rawfork"
 
+// TestScratchOnHeap asks the compiler where Fork's scratch lives. The child
+// reaches its buffers through addresses stored in the scratch before the
+// fork; on the stack, the scratch would move whenever the stack grew, and
+// the child would read and write through stale addresses.
+func TestScratchOnHeap(t *testing.T) {
+	cmd := exec.Command(goTool(), "build", "-o", os.DevNull, "-gcflags="+parentPkg+"=-m", ".")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build -gcflags=-m: %v\n%s", err, out)
+	}
+	want := "new(child.Scratch) escapes to heap"
+	if !bytes.Contains(out, []byte(want)) {
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.Contains(line, "child.Scratch") {
+				t.Log(line)
+			}
+		}
+		t.Errorf("the compiler does not say %q", want)
+	}
+}
+
 // forbiddenCalls lists the calls that are neither to syscall.RawSyscall6
 // nor within the child path.
 func forbiddenCalls(funcs map[string][]string) []string {

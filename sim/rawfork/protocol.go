@@ -31,8 +31,8 @@ import (
 // Op is a command of the control protocol.
 type Op uint32
 
-// Commands. The first six are understood by a raw fork child; the lab image
-// serves all of them.
+// Commands. A raw fork child understands the first six; the lab image
+// serves ping, exit, fork, wait, spawn and detach.
 const (
 	OpPing    Op = 1 // Reply.PID = the process's pid, Reply.Val = its control fd
 	OpExit    Op = 2 // exit(Arg0); no reply (a lab image acknowledges first)

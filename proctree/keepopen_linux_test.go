@@ -1,0 +1,94 @@
+package proctree
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// keptStatFiles maps each descriptor of this process at or above
+// keptFDBase to the path it names.
+func keptStatFiles(t *testing.T) map[int]string {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int]string{}
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil || n < keptFDBase {
+			continue
+		}
+		if target, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil {
+			out[n] = target
+		}
+	}
+	return out
+}
+
+func hasTarget(m map[int]string, target string) bool {
+	for _, v := range m {
+		if v == target {
+			return true
+		}
+	}
+	return false
+}
+
+// TestKeptStatFiles checks that the live reader keeps one stat file per
+// process open above keptFDBase, reads fresh state through it, closes it
+// when the process is reaped, and closes them all on Close.
+func TestKeptStatFiles(t *testing.T) {
+	r := NewProcReader("/proc")
+	if r.keepOpen == 0 {
+		t.Skip("the descriptor limit leaves no room above keptFDBase to keep stat files open")
+	}
+	defer r.Close()
+	child := liveStart(t, "sleep", "60")
+	pid := child.Process.Pid
+	target := fmt.Sprintf("/proc/%d/stat", pid)
+
+	s := livePoll(t, r, "child sleeping", func(s *Snapshot) bool { return liveState(s, pid, 'S') })
+	kept := keptStatFiles(t)
+	if !hasTarget(kept, target) {
+		t.Fatalf("no kept descriptor names %s", target)
+	}
+	if len(kept) < len(s.Procs)-5 {
+		t.Errorf("%d kept stat files for %d processes", len(kept), len(s.Procs))
+	}
+
+	// The state read through the kept file is fresh, not the first read's.
+	if err := child.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	livePoll(t, r, "child a zombie", func(s *Snapshot) bool { return liveState(s, pid, 'Z') })
+	_ = child.Wait() // reaps it; the error only says it was interrupted
+	livePoll(t, r, "child gone", func(s *Snapshot) bool { return s.Get(pid) == nil })
+	if hasTarget(keptStatFiles(t), target) {
+		t.Errorf("the stat file of reaped %d is still open", pid)
+	}
+
+	var mine []int
+	for _, e := range r.cache {
+		if e.statFD >= 0 {
+			mine = append(mine, e.statFD)
+		}
+	}
+	if len(mine) == 0 {
+		t.Fatal("the reader holds no stat files")
+	}
+	r.Close()
+	still := 0
+	for _, fd := range mine {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil {
+			still++
+		}
+	}
+	if still != 0 {
+		t.Errorf("%d of the reader's %d stat files are open after Close", still, len(mine))
+	}
+}
