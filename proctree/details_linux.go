@@ -171,35 +171,18 @@ func (r *ProcReader) describeFDs(dirfd int) ([]FD, error) {
 func (r *ProcReader) readStatus(dirfd int, d *Details, want Want, k procKind) {
 	b, err := r.readAt(dirfd, r.setPath("status"))
 	if err != nil {
-		err = partErr(err)
-		if want&WantSignals != 0 {
-			d.SigErr = err
-		}
-		if want&WantMemory != 0 {
-			d.MemErr = err
-		}
+		fillStatus(d, want, nil, partErr(err))
 		return
 	}
-	if want&WantSignals != 0 {
-		d.Signals = parseStatusSignals(b)
-		if !d.Signals.anyKnown() {
-			// Some sandboxes (gVisor) leave the Sig* lines out.
-			d.SigErr = ErrUnknown
-		}
-	}
-	if want&WantMemory != 0 {
-		var found int
-		d.Memory, found = parseStatusMemory(b)
-		if found == 0 {
-			switch {
-			case k.zombie:
-				// Its memory was released at exit.
-				d.MemErr = ErrGone
-			case k.kernel:
-				// No user memory: zero is the true answer.
-			default:
-				d.MemErr = ErrUnknown
-			}
+	if found := fillStatus(d, want, b, nil); want&WantMemory != 0 && found == 0 {
+		switch {
+		case k.zombie:
+			// Its memory was released at exit.
+			d.MemErr = ErrGone
+		case k.kernel:
+			// No user memory: zero is the true answer.
+		default:
+			d.MemErr = ErrUnknown
 		}
 	}
 }

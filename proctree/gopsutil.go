@@ -366,28 +366,12 @@ func (r *GopsutilReader) statusParts(gp *process.Process, d *Details, want Want,
 	}
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(d.PID) + "/status")
 	if err != nil {
-		err = fix(err)
-		if want&WantSignals != 0 {
-			d.SigErr = err
-		}
-		if want&WantMemory != 0 {
-			d.MemErr = err
-		}
+		fillStatus(d, want, nil, fix(err))
 		return
 	}
-	if want&WantSignals != 0 {
-		d.Signals = parseStatusSignals(b)
-		if !d.Signals.anyKnown() {
-			d.SigErr = ErrUnknown
-		}
-	}
-	if want&WantMemory != 0 {
-		var found int
-		d.Memory, found = parseStatusMemory(b)
-		if found == 0 {
-			// A zombie or a kernel thread: no user memory to sum.
-			d.MemErr = ErrUnknown
-		}
+	if found := fillStatus(d, want, b, nil); want&WantMemory != 0 && found == 0 {
+		// A zombie or a kernel thread: no user memory to sum.
+		d.MemErr = ErrUnknown
 	}
 }
 

@@ -316,6 +316,33 @@ func parseStatusMemory(b []byte) (MemSummary, int) {
 	return m, found
 }
 
+// fillStatus sets the parts of d that /proc/PID/status gives (signal
+// sets and memory summary), as far as want asks for them, from its text b
+// or from the error that kept it from being read. It reports how many
+// memory fields it found, for the caller to judge a zero.
+func fillStatus(d *Details, want Want, b []byte, err error) (memFound int) {
+	if err != nil {
+		if want&WantSignals != 0 {
+			d.SigErr = err
+		}
+		if want&WantMemory != 0 {
+			d.MemErr = err
+		}
+		return 0
+	}
+	if want&WantSignals != 0 {
+		d.Signals = parseStatusSignals(b)
+		if !d.Signals.anyKnown() {
+			// Some sandboxes (gVisor) leave the Sig* lines out.
+			d.SigErr = ErrUnknown
+		}
+	}
+	if want&WantMemory != 0 {
+		d.Memory, memFound = parseStatusMemory(b)
+	}
+	return memFound
+}
+
 // parseSmapsRollup reads /proc/PID/smaps_rollup: the sums over every
 // mapping of the process, in kB. It reports how many fields it found.
 func parseSmapsRollup(b []byte) (SmapsRollup, int) {
