@@ -71,6 +71,7 @@ type tuiOptions struct {
 	source      string // "" is the best reader for this system
 	maxLab      int
 	noSubreaper bool
+	cowMiB      int // the copy-on-write buffer; 0 turns it off
 	version     bool
 }
 
@@ -79,6 +80,7 @@ type snapshotOptions struct {
 	all    bool
 	pid    int // 0: proctui's own branch
 	fds    bool
+	mem    bool // smaps_rollup of each process shown
 	json   bool
 	source string
 }
@@ -101,6 +103,7 @@ func tuiFlags(o *tuiOptions) *flag.FlagSet {
 	fs.Var(choiceValue{&o.source, sources}, "source", "where to read processes: proc (Linux) or gopsutil (default: the best for this system)")
 	fs.IntVar(&o.maxLab, "max-lab", 64, "at most this many lab processes")
 	fs.BoolVar(&o.noSubreaper, "no-subreaper", false, "let orphaned lab processes go to init instead of proctui")
+	fs.IntVar(&o.cowMiB, "cow-mib", 32, "MiB of memory proctui writes before it forks, shared copy-on-write with its children (0: none)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return fs
 }
@@ -110,6 +113,7 @@ func snapshotFlags(o *snapshotOptions) *flag.FlagSet {
 	fs.BoolVar(&o.all, "all", false, "every process, not only the snapshot's own branch")
 	fs.IntVar(&o.pid, "pid", 0, "the branch of this process: its ancestors, itself and its descendants")
 	fs.BoolVar(&o.fds, "fds", false, "include each process's file descriptors")
+	fs.BoolVar(&o.mem, "mem", false, "include each process's memory from smaps_rollup")
 	fs.BoolVar(&o.json, "json", false, "print JSON instead of a tree")
 	fs.Var(choiceValue{&o.source, sources}, "source", "where to read processes: proc (Linux) or gopsutil")
 	return fs
@@ -131,8 +135,14 @@ func parseTUI(args []string) (tuiOptions, error) {
 	if o.maxLab < 1 {
 		return o, usagef("--max-lab must be at least 1, got %d", o.maxLab)
 	}
+	if o.cowMiB < 0 || o.cowMiB > maxCowMiB {
+		return o, usagef("--cow-mib must be 0 (off) to %d, got %d", maxCowMiB, o.cowMiB)
+	}
 	return o, nil
 }
+
+// maxCowMiB bounds --cow-mib: the buffer is real memory, written at start.
+const maxCowMiB = 4096
 
 // parseSnapshot parses the arguments of `proctui snapshot`.
 func parseSnapshot(args []string) (snapshotOptions, error) {
@@ -195,7 +205,7 @@ func flagKind(name string) string {
 	switch name {
 	case "interval":
 		return "duration (like 500ms or 2s)"
-	case "pid", "max-lab":
+	case "pid", "max-lab", "cow-mib":
 		return "number"
 	}
 	return "value"
@@ -217,6 +227,8 @@ Flags:
                         (default: the best reader for this system)
   --max-lab N           at most N lab processes (default 64)
   --no-subreaper        let orphaned lab processes go to init instead of proctui
+  --cow-mib N           MiB proctui writes before it forks, so that its children
+                        share them copy-on-write and m can dirty them (default 32; 0: none)
   --version             print the version and exit
   --help                print this help and exit
 
@@ -230,7 +242,7 @@ Press ? inside proctui for the keys.
 const snapshotUsage = `proctui snapshot prints the process tree once and exits.
 
 Usage:
-  proctui snapshot [--all | --pid N] [--fds] [--json] [--source NAME]
+  proctui snapshot [--all | --pid N] [--fds] [--mem] [--json] [--source NAME]
 
 By default it prints its own branch, the same scope as the full-screen
 program: its ancestors down to itself.
@@ -239,11 +251,15 @@ Flags:
   --all          every process
   --pid N        the branch of process N: its ancestors, itself and its descendants
   --fds          include each process's file descriptors
+  --mem          include each process's memory from /proc/PID/smaps_rollup
+                 (the kernel walks its page tables: read only when asked)
   --json         print JSON instead of a tree
   --source NAME  proc (read /proc, Linux) or gopsutil (portable)
   --help         print this help and exit
 
 JSON: {"processes":[{"pid","ppid","state","comm","cmdline","uid","user",
-"threads","start_time","rss_bytes","exit_status","fds","signals"}]};
-a field that could not be read is null.
+"threads","start_time","rss_bytes","exit_status","fds","signals","memory"}]};
+"memory" (with --mem) is {"rss","pss","shared_clean","shared_dirty",
+"private_clean","private_dirty","anonymous","swap"} in bytes.
+A field that could not be read is null.
 `

@@ -56,7 +56,10 @@ func runSnapshot(o snapshotOptions, stdout, stderr io.Writer) error {
 	}
 
 	w := bufio.NewWriterSize(stdout, 64<<10)
-	p := snapshotPrinter{w: w, snap: snap, tree: tree, scope: scope, reader: r, fds: o.fds}
+	p := snapshotPrinter{w: w, snap: snap, tree: tree, scope: scope, reader: r, fds: o.fds, mem: o.mem}
+	if o.fds {
+		p.peers = systemPeers(snap)
+	}
 	if o.json {
 		err = p.writeJSON()
 	} else {
@@ -101,6 +104,9 @@ type snapshotPrinter struct {
 	scope  map[int]bool
 	reader proctree.Reader
 	fds    bool
+	mem    bool // smaps_rollup, read only when asked: it walks page tables
+	// peers finds the other ends of pipes and sockets (with --fds).
+	peers *proctree.PeerIndex
 
 	line   []byte // reused for each line
 	prefix []byte // the tree links drawn before the current depth
@@ -172,6 +178,9 @@ func (p *snapshotPrinter) textNode(pid int, last, root bool) error {
 	kids := p.children(pid, false)
 	if p.fds {
 		p.textFDs(pid, len(kids) > 0)
+	}
+	if p.mem {
+		p.textMem(pid, len(kids) > 0)
 	}
 	for i, c := range kids {
 		if err := p.textNode(c, i == len(kids)-1, false); err != nil {
@@ -251,6 +260,7 @@ func (p *snapshotPrinter) textFDs(pid int, more bool) {
 		fmt.Fprintf(p.w, "%sfds: %s\n", lead, fdError(err))
 		return
 	}
+	p.link(d)
 	for _, fd := range d.FDs {
 		mode := fd.Mode
 		if mode == "" {
@@ -262,6 +272,9 @@ func (p *snapshotPrinter) textFDs(pid int, more bool) {
 		}
 		if fd.Offset > 0 {
 			fmt.Fprintf(p.w, "  offset %d", fd.Offset)
+		}
+		if peers := d.Peers[fd.Num]; len(peers) > 0 {
+			p.w.WriteString("  → " + proctree.PeerList(pid, peers, 0))
 		}
 		p.w.WriteByte('\n')
 	}
@@ -299,6 +312,8 @@ type (
 		// or a list.
 		FDs     json.RawMessage `json:"fds,omitempty"`
 		Signals *jsonSignals    `json:"signals"`
+		// Memory, like FDs: absent without --mem, null when unreadable.
+		Memory json.RawMessage `json:"memory,omitempty"`
 	}
 	jsonFD struct {
 		FD      int     `json:"fd"`
@@ -307,6 +322,14 @@ type (
 		Target  string  `json:"target"`
 		Cloexec *bool   `json:"cloexec"`
 		Offset  *int64  `json:"offset"`
+		// Peers are the other ends of a pipe or unix socket (as `lsof
+		// +E` lists them), present for pipes and sockets only.
+		Peers *[]jsonPeer `json:"peers,omitempty"`
+	}
+	jsonPeer struct {
+		PID  int    `json:"pid"`
+		FD   int    `json:"fd"`
+		Comm string `json:"comm"`
 	}
 	jsonSignals struct {
 		Pending []string `json:"pending"`
@@ -326,6 +349,9 @@ func (p *snapshotPrinter) writeJSON() error {
 	if p.fds {
 		want |= proctree.WantFDs
 	}
+	if p.mem {
+		want |= proctree.WantSmaps
+	}
 	p.w.WriteString(`{"processes":[`)
 	first := true
 	for i := range p.snap.Procs {
@@ -341,11 +367,19 @@ func (p *snapshotPrinter) writeJSON() error {
 		}
 		jp.Signals = toJSONSignals(d)
 		if p.fds {
+			p.link(d)
 			fds, err := toJSONFDs(d)
 			if err != nil {
 				return err
 			}
 			jp.FDs = fds
+		}
+		if p.mem {
+			mem, err := toJSONMemory(d)
+			if err != nil {
+				return err
+			}
+			jp.Memory = mem
 		}
 		buf.Reset()
 		if err := enc.Encode(jp); err != nil {
@@ -442,7 +476,38 @@ func toJSONFDs(d *proctree.Details) (json.RawMessage, error) {
 			off := fd.Offset
 			jf.Offset = &off
 		}
+		if fd.Inode != 0 && (fd.Type == proctree.FDPipe || fd.Type == proctree.FDSocket) {
+			peers := []jsonPeer{}
+			for _, pr := range d.Peers[fd.Num] {
+				peers = append(peers, jsonPeer{PID: pr.PID, FD: pr.FD, Comm: pr.Comm})
+			}
+			jf.Peers = &peers
+		}
 		out = append(out, jf)
 	}
 	return json.Marshal(out)
+}
+
+// systemPeers indexes the pipes and sockets of every process in snap, so
+// that a descriptor's other end is found wherever it is, as `lsof +E`
+// finds it, and asks sock_diag once which unix socket is connected to
+// which.
+func systemPeers(snap *proctree.Snapshot) *proctree.PeerIndex {
+	x := proctree.NewPeerIndex()
+	for i := range snap.Procs {
+		x.AddPID(snap.Procs[i].PID, snap.Procs[i].Comm)
+	}
+	if socks, err := proctree.UnixSocketPeers(); err == nil {
+		for a, b := range socks {
+			x.SetSocketPeer(a, b)
+		}
+	}
+	return x
+}
+
+// link fills in the peers of d's pipes and sockets.
+func (p *snapshotPrinter) link(d *proctree.Details) {
+	if p.peers != nil && d != nil && d.FDErr == nil {
+		d.Peers = p.peers.Link(d.PID, d.FDs)
+	}
 }

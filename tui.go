@@ -77,6 +77,7 @@ func runTUI(o tuiOptions, stderr io.Writer) int {
 		MaxLab:    o.maxLab,
 		Subreaper: !o.noSubreaper,
 		RawFork:   os.Getenv("PROCTUI_NO_RAWFORK") != "1",
+		CowMiB:    o.cowMiB,
 	})
 	if labErr != nil {
 		lab = nil

@@ -17,6 +17,10 @@ type detailsPane struct {
 	pid  int
 	data *proctree.Details
 	err  error
+	// smaps says data holds smaps_rollup; parent is the parent's when a
+	// forked child is selected: the memory panel.
+	smaps  bool
+	parent *proctree.Details
 	// seq numbers requests; busy says a read is running.
 	seq     uint64
 	busy    bool

@@ -13,6 +13,10 @@ type KeyMap struct {
 	Scope                                   key.Binding
 	Env                                     key.Binding
 	Fork, Run, Exit, Wait, Detach           key.Binding
+	Signal, Disp                            key.Binding
+	Memory                                  key.Binding
+	Pipe, Socket, CloseFD, WriteFD          key.Binding
+	ReadFD                                  key.Binding
 	Pause, Help, Quit                       key.Binding
 	// Interrupt quits even from a prompt, where q is just a letter.
 	Interrupt key.Binding
@@ -44,6 +48,14 @@ func DefaultKeyMap() KeyMap {
 		Exit:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "exit")),
 		Wait:      key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "wait")),
 		Detach:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "detach")),
+		Signal:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "signal")),
+		Disp:      key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "dispositions")),
+		Memory:    key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "write memory")),
+		Pipe:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pipe (mark, then p again)")),
+		Socket:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "socket pair (like p)")),
+		CloseFD:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "close an fd")),
+		WriteFD:   key.NewBinding(key.WithKeys(">"), key.WithHelp(">", "write a line to an fd")),
+		ReadFD:    key.NewBinding(key.WithKeys("<"), key.WithHelp("<", "read once from an fd")),
 		Pause:     key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "pause")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
@@ -57,7 +69,7 @@ func DefaultKeyMap() KeyMap {
 // 80 columns. space (pause) is in the full help: the status line says when
 // polling is paused.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Fork, k.Run, k.Exit, k.Wait, k.Detach, k.Scope, k.Search, k.Help, k.Quit}
+	return []key.Binding{k.Fork, k.Run, k.Exit, k.Wait, k.Detach, k.Signal, k.Scope, k.Search, k.Help, k.Quit}
 }
 
 // FullHelp is the help shown by ?, in columns.
@@ -65,7 +77,8 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Collapse, k.Expand, k.Focus, k.Search, k.Next, k.Prev, k.Clear},
-		{k.Fork, k.Run, k.Exit, k.Wait, k.Detach},
+		{k.Fork, k.Run, k.Exit, k.Wait, k.Detach, k.Memory, k.Signal, k.Disp},
+		{k.Pipe, k.Socket, k.CloseFD, k.WriteFD, k.ReadFD},
 		{k.Scope, k.Env, k.Pause, k.Help, k.Quit},
 	}
 }

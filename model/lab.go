@@ -181,6 +181,7 @@ func (m *Model) submitExit(p *prompt) tea.Cmd {
 // onAction logs the lab's answer and polls at once, so the screen shows
 // the kernel's side of it.
 func (m *Model) onAction(msg ActionDoneMsg) tea.Cmd {
+	m.onSignalDone(msg)
 	if msg.Err != nil {
 		text := actionError(msg)
 		m.setMsg(text, true)

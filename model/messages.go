@@ -38,6 +38,11 @@ type detailsMsg struct {
 	pid     int
 	details *proctree.Details
 	err     error
+	// smaps says smaps_rollup was asked for (the memory panel of a lab
+	// process); parent is the smaps_rollup read of the parent of a
+	// forked child, to show beside it (nil otherwise).
+	smaps  bool
+	parent *proctree.Details
 }
 
 // noteMsg is something the lab reported by itself.

@@ -112,12 +112,15 @@ type Model struct {
 
 	details detailsPane
 	log     []ui.LogEntry
+	// pipeMark is the process p marked as a pipe's writer (0: none).
+	pipeMark fdMark
 
 	msg    string
 	msgErr bool
 	msgAt  time.Time
 
 	prompt   *prompt
+	menu     *sigMenu // the signal menu (s) or dispositions list (i)
 	showHelp bool
 	overlay  []string
 	helpLine string
@@ -240,6 +243,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.prompt != nil {
 		return m.onPromptKey(msg)
 	}
+	if m.menu != nil {
+		return m.onMenuKey(msg)
+	}
 	if m.showHelp {
 		m.showHelp = false
 		return nil
@@ -286,6 +292,22 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.labKey("wait")
 	case key.Matches(msg, k.Detach):
 		return m.labKey("detach")
+	case key.Matches(msg, k.Signal):
+		return m.signalKey()
+	case key.Matches(msg, k.Disp):
+		return m.dispKey()
+	case key.Matches(msg, k.Memory):
+		return m.memoryKey()
+	case key.Matches(msg, k.Pipe):
+		return m.pairKey("pipe")
+	case key.Matches(msg, k.Socket):
+		return m.pairKey("socket pair")
+	case key.Matches(msg, k.CloseFD):
+		return m.fdPrompt(promptCloseFD)
+	case key.Matches(msg, k.WriteFD):
+		return m.fdPrompt(promptWriteFD)
+	case key.Matches(msg, k.ReadFD):
+		return m.fdPrompt(promptReadFD)
 	default:
 		return m.onPaneKey(msg)
 	}
@@ -332,6 +354,10 @@ func (m *Model) onPromptKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.submitRun(p)
 		case promptExit:
 			return m.submitExit(p)
+		case promptMemory:
+			return m.submitMemory(p)
+		case promptCloseFD, promptWriteFD, promptReadFD:
+			return m.submitFD(p)
 		}
 	}
 	return m.onPromptInput(msg)
@@ -597,6 +623,9 @@ func (m *Model) render() string {
 	}
 	if m.prompt != nil {
 		f.Bottom = m.prompt.view(m.styles, m.width)
+	}
+	if m.menu != nil {
+		f.Overlay, f.Bottom = m.menuView()
 	}
 	if m.showHelp {
 		f.Overlay = m.overlay

@@ -95,9 +95,18 @@ func (m *Model) readDetails() tea.Cmd {
 	}
 	m.details.busy = true
 	pid, seq := row.Proc.PID, m.details.seq
+	want, parent := m.memoryWant(row.Proc)
+	comm, sources := row.Proc.Comm, m.peerSources(r)
 	return func() tea.Msg {
-		d, err := r.Details(pid, proctree.WantAll)
-		return detailsMsg{seq: seq, pid: pid, details: d, err: err}
+		d, err := r.Details(pid, want)
+		if err == nil {
+			linkPeers(d, comm, sources)
+		}
+		msg := detailsMsg{seq: seq, pid: pid, details: d, err: err, smaps: want&proctree.WantSmaps != 0}
+		if parent > 0 && err == nil {
+			msg.parent, _ = r.Details(parent, proctree.WantSmaps)
+		}
+		return msg
 	}
 }
 
@@ -107,6 +116,7 @@ func (m *Model) onDetails(msg detailsMsg) tea.Cmd {
 		return m.readDetails()
 	}
 	m.details.pid, m.details.data, m.details.err = msg.pid, msg.details, msg.err
+	m.details.smaps, m.details.parent = msg.smaps, msg.parent
 	m.refreshDetails()
 	return nil
 }

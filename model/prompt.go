@@ -16,9 +16,13 @@ import (
 type promptKind uint8
 
 const (
-	promptSearch promptKind = iota + 1 // a search query, applied as it is typed
-	promptRun                          // a command line to spawn
-	promptExit                         // an exit status
+	promptSearch  promptKind = iota + 1 // a search query, applied as it is typed
+	promptRun                           // a command line to spawn
+	promptExit                          // an exit status
+	promptMemory                        // how many MiB to write (copy-on-write)
+	promptCloseFD                       // a descriptor to close
+	promptWriteFD                       // a descriptor to write a line to
+	promptReadFD                        // a descriptor to read from
 )
 
 // String names the prompt kind.
@@ -30,6 +34,14 @@ func (k promptKind) String() string {
 		return "run"
 	case promptExit:
 		return "exit"
+	case promptMemory:
+		return "memory"
+	case promptCloseFD:
+		return "close"
+	case promptWriteFD:
+		return "write"
+	case promptReadFD:
+		return "read"
 	}
 	return "unknown"
 }
@@ -65,7 +77,7 @@ func newPrompt(kind promptKind, st *ui.Styles, w int, label, hint, value, placeh
 // and the hint or error.
 func (p *prompt) setWidth(w int) {
 	switch p.kind {
-	case promptExit:
+	case promptExit, promptMemory, promptCloseFD, promptWriteFD, promptReadFD:
 		p.input.SetWidth(4)
 	case promptSearch:
 		p.input.SetWidth(min(24, w/3))

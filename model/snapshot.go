@@ -239,11 +239,13 @@ func (m *Model) refreshDetails() {
 		if mb, ok := m.members[p.PID]; ok {
 			in.InLab = true
 			in.Lab = labTag(mb)
+			in.Caught = caughtCounts(mb)
 			if in.Lab.Kind == ui.LabProgram {
 				in.LabCmd = ui.Command(p)
 			}
 		}
 		in.ZombieSince = m.zombieSince[p.PID]
+		in.Memory = m.memoryPanel(p, r.Ghost != nil)
 	}
 	m.details.setLines(ui.DetailLines(m.styles, &in, m.layout.DetailsInner()))
 }

@@ -123,6 +123,10 @@ type Details struct {
 
 	FDs   []FD
 	FDErr error
+	// Peers are the other ends of the pipes and unix sockets in FDs, by
+	// descriptor number, filled in by LinkPeers (nil until linked; a
+	// descriptor whose other end was not found has no entry).
+	Peers map[int][]Peer
 	// PollerFDs counts the descriptors, left out of FDs, that proctui's own
 	// reader keeps open (one /proc/PID/stat per process, at fd 4096 and
 	// up). Only set for the reading process itself.

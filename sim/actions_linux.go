@@ -48,7 +48,7 @@ func (st *state) fork(pid int) (Result, error) {
 					capitalize(st.rawWhy), st.self, m.PID),
 			}, nil
 		}
-		c, err := rawfork.Fork(rawfork.Config{Keep: []int{0, 1, 2}})
+		c, err := rawfork.Fork(rawfork.Config{Keep: []int{0, 1, 2}, Mem: st.cow.b})
 		if err != nil {
 			st.unreserve()
 			return Result{}, fmt.Errorf("fork(): %w", err)
@@ -169,6 +169,7 @@ func (st *state) adoptForked(pid int, pidfd, ctl *os.File, parent int) (*member,
 		Member: Member{PID: pid, Parent: parent, Kind: KindForked, ControlFD: -1,
 			Made: "forked from " + st.name(parent)},
 		pidfd: pidfd,
+		cow:   st.sharesCow(parent),
 	}
 	c, err := newConn(ctl, nil)
 	if err == nil {
@@ -623,7 +624,7 @@ func (st *state) exit(pid, code int) (Result, error) {
 	select {
 	case <-m.exited:
 	case <-time.After(replyTimeout):
-		return Result{}, fmt.Errorf("%d was told to call exit(%d) but has not exited after %v", pid, code, replyTimeout)
+		return Result{}, fmt.Errorf("%d was told to call exit(%d) but has not exited after %v (it is %s)", pid, code, replyTimeout, describe(pid))
 	}
 	res := Result{PID: pid, Syscall: fmt.Sprintf("exit(%d)", code), Took: time.Since(start)}
 	ps, ok := same(pid, m.start)

@@ -81,7 +81,7 @@ func (c *conn) read() {
 			closeFDs(fds)
 			continue
 		}
-		if rep.Op == rawfork.OpNote {
+		if rep.Op >= rawfork.OpNote { // every op from OpNote up is an unasked report
 			closeFDs(fds)
 			if c.onNote != nil {
 				c.onNote(rep)

@@ -38,6 +38,10 @@ type Options struct {
 	Subreaper bool   // make proctui a child subreaper so orphans stay in view
 	RawFork   bool   // real fork() where supported; false spawns the lab image instead
 	Exe       string // the proctui binary re-executed as the lab image ("" = /proc/self/exe)
+	// CowMiB is the size of the buffer proctui writes before it forks, so
+	// that its forked children share something visible copy-on-write
+	// (--cow-mib); 0 turns it off.
+	CowMiB int
 
 	// Stdin, Stdout and Stderr become fds 0, 1 and 2 of the programs the
 	// user runs (not of forked children or lab images, which inherit their
@@ -49,8 +53,11 @@ type Options struct {
 // DefaultOptions are what proctui runs with unless told otherwise: real
 // fork(), proctui a child subreaper, 64 lab processes at most.
 func DefaultOptions() Options {
-	return Options{MaxLab: DefaultMaxLab, Subreaper: true, RawFork: true}
+	return Options{MaxLab: DefaultMaxLab, Subreaper: true, RawFork: true, CowMiB: DefaultCowMiB}
 }
+
+// DefaultCowMiB is the default size of the copy-on-write buffer (--cow-mib).
+const DefaultCowMiB = 32
 
 // DefaultMaxLab is the default cap on lab processes (--max-lab).
 const DefaultMaxLab = 64
@@ -101,6 +108,9 @@ type Member struct {
 	// IgnoresSIGCHLD: it set SIGCHLD to SIG_IGN (detach in a forked
 	// child), so the kernel reaps every child of it the moment it exits.
 	IgnoresSIGCHLD bool
+	// Caught counts the signals a lab image caught (SIGCHLD always, and
+	// every signal set to catch), by signal number.
+	Caught []SignalCount
 }
 
 // Result is what an action did, for the status line and the narration.
@@ -192,6 +202,37 @@ func (l *Lab) Wait(pid int) (Result, error) { return l.st.wait(pid) }
 
 // Detach makes pid's parent reap it automatically when it exits.
 func (l *Lab) Detach(pid int) (Result, error) { return l.st.detach(pid) }
+
+// CowBytes is the size of the copy-on-write buffer in bytes: 0 when it is
+// off or real fork() is not in use.
+func (l *Lab) CowBytes() int64 { return l.st.cowBytes() }
+
+// WriteMemory makes pid write one byte in each page of the first n bytes
+// of the copy-on-write buffer: a forked child in its raw loop, or proctui
+// itself. Result.Text says what the kernel copied, from smaps_rollup.
+func (l *Lab) WriteMemory(pid int, n int64) (Result, error) { return l.st.writeMemory(pid, n) }
+
+// Pipe makes a pipe whose write end is in lab process writer and whose
+// read end is in lab process reader: writer calls pipe() and passes the
+// read end on with SCM_RIGHTS. With writer == reader both ends stay in
+// that process, so that its next fork shows both inherited.
+func (l *Lab) Pipe(writer, reader int) (Result, error) { return l.st.pipe(writer, reader) }
+
+// SocketPair is Pipe for a unix socket pair (socketpair(AF_UNIX,
+// SOCK_STREAM)): a keeps one end, b gets the other, and bytes go both ways.
+func (l *Lab) SocketPair(a, b int) (Result, error) { return l.st.socketPair(a, b) }
+
+// CloseFD makes lab process pid close descriptor fd.
+func (l *Lab) CloseFD(pid, fd int) (Result, error) { return l.st.closeFD(pid, fd) }
+
+// WriteFD makes lab process pid write one short line to fd with one
+// write(). Result.Text gives write()'s return value, EPIPE, or the
+// SIGPIPE that killed it.
+func (l *Lab) WriteFD(pid, fd int) (Result, error) { return l.st.writeFD(pid, fd) }
+
+// ReadFD makes lab process pid read once from fd, when a read would not
+// block; Result.Status is what read() returned ("0" is end of file).
+func (l *Lab) ReadFD(pid, fd int) (Result, error) { return l.st.readFD(pid, fd) }
 
 // Notes delivers what the lab reports on its own. It is closed by Close.
 // Notes that nobody reads are dropped once 256 are waiting.

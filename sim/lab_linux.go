@@ -31,6 +31,8 @@ type state struct {
 	maxLab int
 	// unsetSubreaper: New made proctui a subreaper; Close undoes it.
 	unsetSubreaper bool
+	// cow is the copy-on-write buffer: see memory_linux.go.
+	cow cowBuffer
 
 	mu      sync.Mutex
 	members map[int]*member
@@ -58,6 +60,7 @@ type member struct {
 	pidfd  *os.File      // always open while it is a member
 	conn   *conn         // nil for programs
 	exited chan struct{} // closed when it has exited
+	cow    bool          // it shares proctui's copy-on-write buffer (a raw fork of proctui or of such a child)
 	expect bool          // its exit was asked for: no note
 	gone   bool          // reaped and forgotten
 }
@@ -102,6 +105,9 @@ func (st *state) init(opts Options) error {
 		}
 	}
 	cloexecInherited()
+	if err := st.initCow(); err != nil {
+		return err
+	}
 	st.members = map[int]*member{}
 	st.notes = make(chan Note, 256)
 	return nil
@@ -200,6 +206,7 @@ func (st *state) get(pid int) (Member, bool) {
 func (m *member) snapshot() Member {
 	c := m.Member
 	c.Argv = slices.Clone(m.Argv)
+	c.Caught = slices.Clone(m.Caught)
 	return c
 }
 
@@ -436,6 +443,9 @@ func (st *state) ignoresSIGCHLD(pid int) bool {
 // detached child.
 func (st *state) onNote(parent int) func(rawfork.Reply) {
 	return func(rep rawfork.Reply) {
+		if st.onSignalReport(parent, rep) {
+			return
+		}
 		pid := int(rep.PID)
 		st.mu.Lock()
 		m := st.members[pid]
@@ -623,6 +633,7 @@ func (st *state) shutdown() error {
 	close(st.notes)
 	st.notesMu.Unlock()
 
+	st.freeCow()
 	var errs []error
 	if st.unsetSubreaper {
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0); err != nil {

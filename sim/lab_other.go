@@ -21,6 +21,9 @@ func (st *state) close() error                  { return nil }
 
 func (st *state) run(int, []string) (Result, error) { return Result{}, ErrUnsupported }
 
+func (st *state) cowBytes() int64                        { return 0 }
+func (st *state) writeMemory(int, int64) (Result, error) { return Result{}, ErrUnsupported }
+
 // IsLabRole reports whether this process was started as the lab image;
 // never, where there is no lab.
 func IsLabRole() bool { return false }

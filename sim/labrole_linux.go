@@ -49,6 +49,7 @@ func RunLabRole() int {
 	// runs.
 	cloexecInherited()
 	s := &labServer{ctl: fd, kids: map[int]*labKid{}, exe: selfExe()}
+	s.sig = startLabSignals(s)
 	return s.serve()
 }
 
@@ -66,6 +67,8 @@ type labServer struct {
 
 	mu   sync.Mutex
 	kids map[int]*labKid
+
+	sig *labSignals // dispositions, blocking and caught counts
 }
 
 func (s *labServer) serve() int {
@@ -127,12 +130,19 @@ func (s *labServer) handle(req rawfork.Request, payload []byte, fds []int) {
 	rep := rawfork.Reply{Op: req.Op, Seq: req.Seq}
 	pass := -1
 	defer func() {
+		s.sig.afterRequest()
 		s.write(rep, pass)
 		if pass >= 0 {
 			unix.Close(pass)
 		}
 		closeFDs(fds)
 	}()
+	if s.sig.handle(req, &rep) {
+		return
+	}
+	if s.handleFD(req, payload, fds, &rep, &pass) {
+		return
+	}
 	switch req.Op {
 	case rawfork.OpPing:
 		rep.PID, rep.Val = int64(os.Getpid()), int64(s.ctl)

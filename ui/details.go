@@ -33,6 +33,10 @@ type DetailsInput struct {
 	// never against the wall clock, so a frame is a function of its data.
 	Now     time.Time
 	ShowEnv bool
+	// Memory is the copy-on-write panel of a lab process (nil: none).
+	Memory *MemoryPanel
+	// Caught counts the signals a lab image caught.
+	Caught []SignalCount
 }
 
 // partErr says why a part of the details is missing, in a few words.
@@ -331,10 +335,14 @@ func DetailLines(s *Styles, in *DetailsInput, w int) []string {
 	if !p.Kernel && len(p.Cmdline) > 0 {
 		d.kv("cmd", Command(p), s.Text)
 	}
+	if in.Memory != nil && !gone {
+		d.blank()
+		d.memory(in.Memory)
+	}
 
 	d.blank()
 	if v, ok := part(partError(det, partFDs)); ok {
-		d.fds(det.FDs, p.State == 'Z')
+		d.fds(p.PID, det.FDs, det.Peers, p.State == 'Z')
 		if det.PollerFDs > 0 {
 			// proctui's own table: one kept stat file per process would
 			// bury the descriptors a person made.
@@ -359,14 +367,11 @@ func DetailLines(s *Styles, in *DetailsInput, w int) []string {
 	if v, ok := part(partError(det, partSignals)); ok {
 		d.section("SIGNALS")
 		sig := det.Signals
-		pending := proctree.SignalSet{
-			Mask:  sig.Pending.Mask | sig.SharedPending.Mask,
-			Known: sig.Pending.Known || sig.SharedPending.Known,
-		}
-		d.sigset("pending", pending)
+		d.pending(sig)
 		d.sigset("blocked", sig.Blocked)
 		d.sigset("ignored", sig.Ignored)
 		d.sigset("caught", sig.Caught)
+		d.caughtCounts(in.Caught, in.Now)
 	} else {
 		l = d.line()
 		l.add(s.Section, "SIGNALS ")
@@ -460,8 +465,9 @@ func (d *details) kvw(label, value string, p Paint) {
 
 // fds draws the descriptor table: FD MODE TYPE TARGET. A "*" after the
 // number marks close-on-exec (the descriptor will not survive an exec);
-// "@N" after a file is its offset.
-func (d *details) fds(fds []proctree.FD, zombie bool) {
+// "@N" after a file is its offset; "→ 4316 fd 0 (cat)" after a pipe or
+// socket is who holds its other end.
+func (d *details) fds(pid int, fds []proctree.FD, peers map[int][]proctree.Peer, zombie bool) {
 	s := d.s
 	l := d.line()
 	l.add(s.Section, "FDS ")
@@ -500,6 +506,10 @@ func (d *details) fds(fds []proctree.FD, zombie bool) {
 		l.pad(s.Muted, mode, 5)
 		l.pad(s.Muted, f.Type.String(), 7)
 		l.add(s.Text, target)
+		if pl := peers[f.Num]; len(pl) > 0 {
+			l.add(s.Muted, " → ")
+			l.add(s.Text, Clean(proctree.PeerList(pid, pl, 2)))
+		}
 		d.push(l)
 	}
 	if cloexec {

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -73,6 +74,11 @@ func Fork(cfg Config) (*Child, error) {
 	}
 	s.NKeep = int32(len(keep))
 	s.MaxFD = int32(maxOpenFD() + 64)
+	if len(cfg.Mem) > 0 {
+		s.Mem = unsafe.Pointer(unsafe.SliceData(cfg.Mem))
+		s.MemLen = uint64(len(cfg.Mem))
+		s.PageSize = uint64(os.Getpagesize())
+	}
 
 	pid, pidfd, err := clone(s)
 	unix.Close(pair[1])

@@ -44,8 +44,63 @@ const (
 	OpSpawn  Op = 7 // lab image: fork + exec the payload; Flags SpawnLab: the lab image, its control socket attached
 	OpDetach Op = 8 // lab image: reap child Arg0 as soon as it exits, then send OpNote
 
+	// Copy-on-write memory (40-59).
+	OpTouch Op = 40 // write one byte per page of [Arg0, Arg0+Arg1) of the fork buffer; Reply.Val = pages written
+
 	OpHello Op = 100 // lab image, unasked: ready, Reply.PID = its pid
 	OpNote  Op = 101 // lab image, unasked: child Reply.PID was reaped with status Reply.Val
+)
+
+// Signal commands and reports.
+const (
+	// OpSigDisp sets the disposition of signal Arg0 to Arg1: SigDefault,
+	// SigIgnore, or (lab image only) SigCatch.
+	OpSigDisp Op = 20
+	// OpSigBlock blocks (Arg1 = 1) or unblocks (0) signal Arg0 in a lab image.
+	OpSigBlock Op = 21
+	// OpSigCaught is a lab image's unasked report: it caught signal
+	// Reply.PID, Reply.Val times so far.
+	OpSigCaught Op = 120
+)
+
+// Descriptor commands (60-99), served by a raw fork child and the lab
+// image alike. Each is one or two system calls in the process.
+const (
+	// OpPipe calls pipe() in the process: Reply.PID is the read end,
+	// Reply.Val the write end. Flags PipePassRead or PipePassWrite send
+	// that end back with the reply (SCM_RIGHTS) and close it here.
+	OpPipe Op = 60
+	// OpTakeFD installs the one descriptor passed with the request:
+	// dup3 onto Arg0 when Arg0 >= 0 (replacing what was there, as a
+	// shell's dup2 does), otherwise kept where recvmsg put it (the lowest
+	// free number), close-on-exec cleared. Reply.Val is its number.
+	OpTakeFD Op = 61
+	// OpCloseFD closes descriptor Arg0.
+	OpCloseFD Op = 62
+	// OpWriteFD writes the payload to descriptor Arg0 with one write();
+	// Reply.Val is what write() returned.
+	OpWriteFD Op = 63
+	// OpReadFD reads up to Arg1 bytes from descriptor Arg0 with one
+	// read(), if poll() says it would not block; Reply.Val is what read()
+	// returned, and Errno EAGAIN means nothing was waiting.
+	OpReadFD Op = 64
+	// OpSocketPair calls socketpair(AF_UNIX, SOCK_STREAM) in the process:
+	// Reply.PID and Reply.Val are its two ends; Flags PipePassRead passes
+	// the first (Reply.PID) back and closes it here.
+	OpSocketPair Op = 65
+)
+
+// Flags of OpPipe.
+const (
+	PipePassRead  = 1
+	PipePassWrite = 2
+)
+
+// Dispositions in Arg1 of OpSigDisp.
+const (
+	SigDefault = 0
+	SigIgnore  = 1
+	SigCatch   = 2
 )
 
 func (o Op) String() string {
@@ -66,10 +121,30 @@ func (o Op) String() string {
 		return "spawn"
 	case OpDetach:
 		return "detach"
+	case OpTouch:
+		return "touch"
 	case OpHello:
 		return "hello"
 	case OpNote:
 		return "note"
+	case OpSigDisp:
+		return "sigdisp"
+	case OpSigBlock:
+		return "sigblock"
+	case OpSigCaught:
+		return "sigcaught"
+	case OpPipe:
+		return "pipe"
+	case OpTakeFD:
+		return "takefd"
+	case OpCloseFD:
+		return "closefd"
+	case OpWriteFD:
+		return "writefd"
+	case OpReadFD:
+		return "readfd"
+	case OpSocketPair:
+		return "socketpair"
 	}
 	return fmt.Sprintf("op %d", uint32(o))
 }

@@ -18,6 +18,11 @@ type Config struct {
 	// ControlFD is where the child's control socket lives in the child;
 	// 0 means DefaultControlFD.
 	ControlFD int
+	// Mem is the buffer OpTouch writes to in the child (and in the
+	// children it forks): memory mapped outside the Go heap, so that it
+	// never moves, and written before the fork, so that parent and child
+	// share its pages copy-on-write. Nil: OpTouch fails with ENOMEM.
+	Mem []byte
 }
 
 // Child is a process Fork made.

@@ -20,10 +20,23 @@ const (
 	OpSigchld = 5 // Arg0 = 1: SIGCHLD to SIG_IGN, 0: SIG_DFL
 	OpExec    = 6 // execve of the payload; reply only if it failed
 
+	// Descriptors: see rawfork.OpPipe and the ones after it.
+	OpPipe        = 60 // pipe2(0); reply: PID = read end, Val = write end
+	OpTakeFD      = 61 // install the received fd on Arg0 (dup3), or where it is (Arg0 < 0)
+	OpCloseFD     = 62 // close(Arg0)
+	OpWriteFD     = 63 // write(Arg0, payload); reply: Val = bytes written
+	OpReadFD      = 64 // if poll says ready: read(Arg0, buf, Arg1); reply: Val = bytes read
+	OpSocketPair  = 65 // socketpair(AF_UNIX, SOCK_STREAM); reply: PID, Val = the ends
+	PipePassRead  = 1
+	PipePassWrite = 2
+
 	// ExecKeepControl in Flags keeps the control socket open across execve
 	// (the lab image continues the protocol on it).
 	ExecKeepControl = 1
 )
+
+// OpSigDisp sets signal Arg0 to SIG_DFL (Arg1 = 0) or SIG_IGN (Arg1 = 1).
+const OpSigDisp = 20
 
 // Sizes.
 const (
@@ -105,6 +118,15 @@ type Scratch struct {
 	// PIDFD receives the pidfd clone(CLONE_PIDFD) makes in the parent.
 	PIDFD int32
 	_     int32
+
+	// Mem and MemLen are the buffer OpTouch writes to: memory the parent
+	// mapped outside the Go heap and wrote before the fork, so the child
+	// shares it copy-on-write. (Mem is the one pointer here; it points
+	// outside the Go heap and the child only reads it.) PageSize is the
+	// step of the writes.
+	Mem      unsafe.Pointer
+	MemLen   uint64
+	PageSize uint64
 
 	mask    uint64 // all signals
 	none    uint64 // no signals
@@ -254,6 +276,20 @@ func serve(s *Scratch) {
 				sigchld(s)
 			case OpExec:
 				execve(s)
+			case OpSigDisp:
+				sigdisp(s)
+			case OpPipe, OpSocketPair:
+				pipeFDs(s)
+			case OpTakeFD:
+				takeFD(s)
+			case OpCloseFD:
+				closeOp(s)
+			case OpWriteFD:
+				writeFD(s)
+			case OpReadFD:
+				readFD(s)
+			case OpTouch:
+				touch(s)
 			default:
 				s.rep.Errno = uint32(unix.ENOSYS)
 			}
@@ -587,6 +623,142 @@ func sigchld(s *Scratch) {
 	if s.req.Arg0 != 0 {
 		s.chldIgn = 1
 	}
+}
+
+// sigdisp sets one signal to SIG_DFL or SIG_IGN. Only these two: a
+// handler would be Go code, and this process must never enter the Go
+// runtime again. The kernel refuses SIGKILL and SIGSTOP (EINVAL), and
+// SIGCHLD is left to OpSigchld, which keeps chldIgn in step.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func sigdisp(s *Scratch) {
+	if s.req.Arg0 == int64(unix.SIGCHLD) {
+		s.rep.Errno = uint32(unix.EINVAL)
+		return
+	}
+	s.fd = uintptr(unsafe.Pointer(&s.dfl))
+	if s.req.Arg1 != 0 {
+		s.fd = uintptr(unsafe.Pointer(&s.ign))
+	}
+	sys(s, unix.SYS_RT_SIGACTION, uintptr(s.req.Arg0), s.fd, 0, 8)
+	if s.errno != 0 {
+		s.rep.Errno = uint32(s.errno)
+	}
+}
+
+// pipeFDs calls pipe2 (or socketpair) and, when asked, passes one end back to proctui
+// (serve closes s.pass after the reply has carried it).
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func pipeFDs(s *Scratch) {
+	if s.req.Op == OpSocketPair {
+		sys(s, unix.SYS_SOCKETPAIR, unix.AF_UNIX, unix.SOCK_STREAM, 0, uintptr(unsafe.Pointer(&s.pair)))
+	} else {
+		sys(s, unix.SYS_PIPE2, uintptr(unsafe.Pointer(&s.pair)), 0, 0, 0)
+	}
+	if s.errno != 0 {
+		s.rep.Errno = uint32(s.errno)
+		return
+	}
+	s.rep.PID = int64(s.pair[0])
+	s.rep.Val = int64(s.pair[1])
+	if s.req.Flags&PipePassRead != 0 {
+		s.pass = s.pair[0]
+	} else if s.req.Flags&PipePassWrite != 0 {
+		s.pass = s.pair[1]
+	}
+}
+
+// takeFD installs the one descriptor that came with the request.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func takeFD(s *Scratch) {
+	if s.nRecvFDs != 1 {
+		s.rep.Errno = uint32(unix.EINVAL)
+		return
+	}
+	s.fd = uintptr(recvFD(s, 0))
+	if s.req.Arg0 >= 0 {
+		if s.req.Arg0 == int64(s.CtlTarget) {
+			s.rep.Errno = uint32(unix.EBUSY)
+			return
+		}
+		sys(s, unix.SYS_DUP3, s.fd, uintptr(s.req.Arg0), 0, 0)
+		if s.errno != 0 {
+			s.rep.Errno = uint32(s.errno)
+			return
+		}
+		s.rep.Val = s.req.Arg0
+		return // serve closes the received copy
+	}
+	// Keep it where recvmsg put it: clear close-on-exec and take it off
+	// the list serve closes.
+	sys(s, unix.SYS_FCNTL, s.fd, unix.F_SETFD, 0, 0)
+	s.rep.Val = int64(s.fd)
+	s.nRecvFDs = 0
+}
+
+// closeOp closes descriptor Arg0, never the control socket.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func closeOp(s *Scratch) {
+	if s.req.Arg0 == int64(s.CtlTarget) || s.req.Arg0 < 0 {
+		s.rep.Errno = uint32(unix.EBUSY)
+		return
+	}
+	sys(s, unix.SYS_CLOSE, uintptr(s.req.Arg0), 0, 0, 0)
+	s.rep.Errno = uint32(s.errno)
+}
+
+// writeFD writes the payload to Arg0 with one write(). SIGPIPE is at its
+// default here: writing to a pipe nobody reads kills this process, as it
+// would any program.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func writeFD(s *Scratch) {
+	s.ret -= RecordSize // payload length
+	if s.ret > ExecBufSize {
+		s.rep.Errno = uint32(unix.EINVAL)
+		return
+	}
+	s.ret = sys(s, unix.SYS_WRITE, uintptr(s.req.Arg0), uintptr(unsafe.Pointer(&s.buf)), s.ret, 0)
+	s.rep.Errno = uint32(s.errno)
+	s.rep.Val = int64(s.ret)
+}
+
+// readFD reads once from Arg0 into the scratch buffer, when poll() says a
+// read would not block (data, end of file or an error is waiting).
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func readFD(s *Scratch) {
+	s.recvCtl[0] = uint64(uint32(s.req.Arg0)) | uint64(unix.POLLIN)<<32 // struct pollfd {fd; events; revents}
+	s.ret = sys(s, unix.SYS_POLL, uintptr(unsafe.Pointer(&s.recvCtl)), 1, 0, 0)
+	if s.errno != 0 {
+		s.rep.Errno = uint32(s.errno)
+		return
+	}
+	if s.ret == 0 {
+		s.rep.Errno = uint32(unix.EAGAIN)
+		return
+	}
+	if s.req.Arg1 <= 0 || s.req.Arg1 > ExecBufSize {
+		s.req.Arg1 = ExecBufSize
+	}
+	s.ret = sys(s, unix.SYS_READ, uintptr(s.req.Arg0), uintptr(unsafe.Pointer(&s.buf)), uintptr(s.req.Arg1), 0)
+	s.rep.Errno = uint32(s.errno)
+	s.rep.Val = int64(s.ret)
 }
 
 // execve runs the program described by the payload in s.buf: word 0 is the

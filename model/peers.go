@@ -1,0 +1,39 @@
+package model
+
+import "github.com/proctui/proctui/proctree"
+
+// peerSources is where the other ends of the selected process's pipes and
+// sockets are looked for: the lab and the rows on screen (pid -> comm).
+// Nil when the details reader does not read this system's live /proc (a
+// fixture tree's inodes mean nothing to the live kernel).
+func (m *Model) peerSources(r proctree.Reader) map[int]string {
+	if l, ok := r.(interface{ Live() bool }); !ok || !l.Live() {
+		return nil
+	}
+	out := map[int]string{}
+	for i := range m.tree.rows {
+		if p := m.tree.rows[i].Proc; p != nil && m.tree.rows[i].Ghost == nil {
+			out[p.PID] = p.Comm
+		}
+	}
+	if m.cfg.Lab != nil {
+		for _, mem := range m.cfg.Lab.Members() {
+			if _, ok := out[mem.PID]; ok || mem.Exited {
+				continue
+			}
+			comm := ""
+			if p := m.snap.Get(mem.PID); p != nil {
+				comm = p.Comm
+			}
+			out[mem.PID] = comm
+		}
+	}
+	return out
+}
+
+// linkPeers fills in d's peers from sources (see peerSources).
+func linkPeers(d *proctree.Details, comm string, sources map[int]string) {
+	if d != nil && sources != nil {
+		proctree.LinkPeers(d, comm, sources)
+	}
+}

@@ -1,0 +1,129 @@
+package model
+
+import (
+	"strconv"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/proctui/proctui/proctree"
+	"github.com/proctui/proctui/sim"
+)
+
+// fdMark is the process p (or o) marked as the first end of the next
+// pipe (or socket pair).
+type fdMark struct {
+	pid  int
+	name string
+	kind string // "pipe" or "socket pair"
+}
+
+// commandable says whether pid is a lab process that takes commands
+// (forked or lab image, alive), and if not, says why on the status line.
+func (m *Model) commandable(pid int, name, what string) bool {
+	if !m.labAvailable() {
+		return false
+	}
+	if m.snap != nil && pid == m.snap.Self {
+		m.setMsg("proctui's own descriptors are its plumbing: "+what+" in a forked child or lab image", true)
+		return false
+	}
+	if !m.inLab(pid) {
+		m.refuse(pid, name)
+		return false
+	}
+	mb := m.members[pid]
+	if mb.Kind == sim.KindProgram {
+		m.setMsg(strconv.Itoa(pid)+" "+name+": "+sim.ErrNoControl.Error(), true)
+		return false
+	}
+	if r := m.tree.selected(); r != nil && r.Proc.PID == pid && r.Proc.Zombie() {
+		m.setMsg(strconv.Itoa(pid)+" "+name+" has exited: a zombie has no descriptors", true)
+		return false
+	}
+	return true
+}
+
+// pairKey is p (kind "pipe") and o ("socket pair"): the first press
+// marks the process that makes it (a pipe's writer), the second, on the
+// other process or on the same one for both ends, makes it.
+func (m *Model) pairKey(kind string) tea.Cmd {
+	pid, name, ok := m.target()
+	if !ok || !m.commandable(pid, name, "make a "+kind) {
+		return nil
+	}
+	if m.pipeMark.pid == 0 || m.pipeMark.kind != kind || !m.inLab(m.pipeMark.pid) {
+		m.pipeMark = fdMark{pid: pid, name: name, kind: kind}
+		k, first := "p", "the write end"
+		if kind != "pipe" {
+			k, first = "o", "one end"
+		}
+		m.setMsg(kind+": "+strconv.Itoa(pid)+" "+name+" will hold "+first+"; press "+k+" on the other process ("+k+" here again: both ends in "+strconv.Itoa(pid)+")", false)
+		return nil
+	}
+	a := m.pipeMark
+	m.pipeMark = fdMark{}
+	lab := m.cfg.Lab
+	if kind == "pipe" {
+		return act("pipe", a.pid, a.name, func() (sim.Result, error) { return lab.Pipe(a.pid, pid) })
+	}
+	return act("socket pair", a.pid, a.name, func() (sim.Result, error) { return lab.SocketPair(a.pid, pid) })
+}
+
+// fdPrompt asks which descriptor of the selected lab process c, > or <
+// acts on, offering the likeliest one from its fd table.
+func (m *Model) fdPrompt(kind promptKind) tea.Cmd {
+	pid, name, ok := m.target()
+	if !ok || !m.commandable(pid, name, kind.String()) {
+		return nil
+	}
+	verb := map[promptKind]string{promptCloseFD: "close", promptWriteFD: "write a line to", promptReadFD: "read once from"}[kind]
+	m.prompt = newPrompt(kind, m.styles, m.width,
+		verb+" which fd of "+strconv.Itoa(pid)+" "+name+"?",
+		"enter "+strings.Fields(verb)[0]+"s · esc cancels", m.likelyFD(pid, kind), "fd")
+	m.prompt.target, m.prompt.name = pid, name
+	return nil
+}
+
+// likelyFD is the descriptor a prompt offers: the newest pipe end that
+// fits (a write end to write to, a read end to read from), "" if none.
+func (m *Model) likelyFD(pid int, kind promptKind) string {
+	d := m.details.data
+	if d == nil || d.PID != pid || d.FDErr != nil {
+		return ""
+	}
+	ctl := m.members[pid].ControlFD
+	best := ""
+	for _, f := range d.FDs {
+		if f.Type != proctree.FDPipe && f.Type != proctree.FDSocket || f.Num == ctl {
+			continue
+		}
+		switch {
+		case kind == promptWriteFD && !strings.Contains(f.Mode, "w"):
+			continue
+		case kind == promptReadFD && !strings.Contains(f.Mode, "r"):
+			continue
+		}
+		best = strconv.Itoa(f.Num)
+	}
+	return best
+}
+
+// submitFD runs c, > or < on the typed descriptor.
+func (m *Model) submitFD(p *prompt) tea.Cmd {
+	fd, err := strconv.Atoi(strings.TrimSpace(p.input.Value()))
+	if err != nil || fd < 0 {
+		p.err = "a descriptor is a number: 0, 1, 3 …"
+		return nil
+	}
+	m.prompt = nil
+	lab, pid := m.cfg.Lab, p.target
+	switch p.kind {
+	case promptCloseFD:
+		return act("close", pid, p.name, func() (sim.Result, error) { return lab.CloseFD(pid, fd) })
+	case promptWriteFD:
+		return act("write", pid, p.name, func() (sim.Result, error) { return lab.WriteFD(pid, fd) })
+	default:
+		return act("read", pid, p.name, func() (sim.Result, error) { return lab.ReadFD(pid, fd) })
+	}
+}

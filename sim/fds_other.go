@@ -1,0 +1,9 @@
+//go:build !linux
+
+package sim
+
+func (st *state) pipe(int, int) (Result, error)       { return Result{}, ErrUnsupported }
+func (st *state) closeFD(int, int) (Result, error)    { return Result{}, ErrUnsupported }
+func (st *state) writeFD(int, int) (Result, error)    { return Result{}, ErrUnsupported }
+func (st *state) readFD(int, int) (Result, error)     { return Result{}, ErrUnsupported }
+func (st *state) socketPair(int, int) (Result, error) { return Result{}, ErrUnsupported }
