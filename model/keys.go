@@ -16,7 +16,7 @@ type KeyMap struct {
 	Signal, Disp                            key.Binding
 	Memory                                  key.Binding
 	Pipe, Socket, CloseFD, WriteFD          key.Binding
-	ReadFD                                  key.Binding
+	ReadFD, Exec, Cloexec                   key.Binding
 	Pause, Help, Quit                       key.Binding
 	// Interrupt quits even from a prompt, where q is just a letter.
 	Interrupt key.Binding
@@ -56,6 +56,8 @@ func DefaultKeyMap() KeyMap {
 		CloseFD:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "close an fd")),
 		WriteFD:   key.NewBinding(key.WithKeys(">"), key.WithHelp(">", "write a line to an fd")),
 		ReadFD:    key.NewBinding(key.WithKeys("<"), key.WithHelp("<", "read once from an fd")),
+		Exec:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "exec")),
+		Cloexec:   key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "toggle close-on-exec")),
 		Pause:     key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "pause")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
@@ -78,7 +80,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Collapse, k.Expand, k.Focus, k.Search, k.Next, k.Prev, k.Clear},
 		{k.Fork, k.Run, k.Exit, k.Wait, k.Detach, k.Memory, k.Signal, k.Disp},
-		{k.Pipe, k.Socket, k.CloseFD, k.WriteFD, k.ReadFD},
 		{k.Scope, k.Env, k.Pause, k.Help, k.Quit},
+		{k.Pipe, k.Socket, k.CloseFD, k.WriteFD, k.ReadFD, k.Exec, k.Cloexec},
 	}
 }

@@ -137,7 +137,7 @@ func (m *Model) runPrompt() tea.Cmd {
 	}
 	m.prompt = newPrompt(promptRun, m.styles, m.width,
 		"run under "+strconv.Itoa(pid)+" "+name+":",
-		"enter runs · esc cancels", "", "empty or lab = the lab image; e.g. sleep 300")
+		"enter runs · esc cancels", "", "empty or lab = the lab image; e.g. sleep 300 or yes | head -n 1")
 	m.prompt.target, m.prompt.name = pid, name
 	return nil
 }
@@ -153,6 +153,9 @@ func act(action string, pid int, name string, fn func() (sim.Result, error)) tea
 
 // submitRun starts the command typed into the run prompt.
 func (m *Model) submitRun(p *prompt) tea.Cmd {
+	if cmd, done := m.submitPipeline(p); done {
+		return cmd
+	}
 	argv, err := sim.SplitCommand(p.input.Value())
 	if err != nil {
 		// The reason can be long (it suggests sh -c); the status line

@@ -175,12 +175,12 @@ func TestLabKeys(t *testing.T) {
 	if m.prompt == nil || m.prompt.kind != promptRun {
 		t.Fatal("r did not ask for a command")
 	}
-	m = typeText(m, "sleep 300 | cat")
+	m = typeText(m, "sleep 300 ; cat")
 	m, cmd := press(m, "enter")
 	if cmd != nil || m.prompt == nil || !strings.Contains(m.msg, "sh -c") {
-		t.Fatalf("a pipe was not refused with a hint: prompt %v, message %q", m.prompt != nil, m.msg)
+		t.Fatalf("a ; was not refused with a hint: prompt %v, message %q", m.prompt != nil, m.msg)
 	}
-	for range len(" | cat") {
+	for range len(" ; cat") {
 		m, _ = press(m, "backspace")
 	}
 	m, run := do(t, m, "enter")

@@ -308,6 +308,10 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.fdPrompt(promptWriteFD)
 	case key.Matches(msg, k.ReadFD):
 		return m.fdPrompt(promptReadFD)
+	case key.Matches(msg, k.Cloexec):
+		return m.fdPrompt(promptCloexec)
+	case key.Matches(msg, k.Exec):
+		return m.execPrompt()
 	default:
 		return m.onPaneKey(msg)
 	}
@@ -356,8 +360,10 @@ func (m *Model) onPromptKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.submitExit(p)
 		case promptMemory:
 			return m.submitMemory(p)
-		case promptCloseFD, promptWriteFD, promptReadFD:
+		case promptCloseFD, promptWriteFD, promptReadFD, promptCloexec:
 			return m.submitFD(p)
+		case promptExec:
+			return m.submitExec(p)
 		}
 	}
 	return m.onPromptInput(msg)
@@ -536,7 +542,7 @@ func (m *Model) selectionMoved() tea.Cmd {
 
 // onClick selects the clicked row, or focuses the clicked pane.
 func (m *Model) onClick(ms tea.Mouse) tea.Cmd {
-	if ms.Button != tea.MouseLeft || m.layout.Small() || m.prompt != nil || m.showHelp {
+	if ms.Button != tea.MouseLeft || m.layout.Small() || m.prompt != nil || m.showHelp || m.menu != nil {
 		return nil
 	}
 	lay := m.layout
@@ -562,7 +568,7 @@ func (m *Model) onClick(ms tea.Mouse) tea.Cmd {
 
 // onWheel scrolls the pane under the mouse.
 func (m *Model) onWheel(ms tea.Mouse) tea.Cmd {
-	if m.layout.Small() || m.showHelp {
+	if m.layout.Small() || m.showHelp || m.menu != nil {
 		return nil
 	}
 	n := 0

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -77,7 +78,7 @@ func (m *Model) fdPrompt(kind promptKind) tea.Cmd {
 	if !ok || !m.commandable(pid, name, kind.String()) {
 		return nil
 	}
-	verb := map[promptKind]string{promptCloseFD: "close", promptWriteFD: "write a line to", promptReadFD: "read once from"}[kind]
+	verb := map[promptKind]string{promptCloseFD: "close", promptWriteFD: "write a line to", promptReadFD: "read once from", promptCloexec: "toggle close-on-exec on"}[kind]
 	m.prompt = newPrompt(kind, m.styles, m.width,
 		verb+" which fd of "+strconv.Itoa(pid)+" "+name+"?",
 		"enter "+strings.Fields(verb)[0]+"s · esc cancels", m.likelyFD(pid, kind), "fd")
@@ -118,7 +119,14 @@ func (m *Model) submitFD(p *prompt) tea.Cmd {
 	}
 	m.prompt = nil
 	lab, pid := m.cfg.Lab, p.target
+	if m.members[pid].Kind == sim.KindLabImage && (p.kind == promptWriteFD || p.kind == promptReadFD) {
+		// A lab image streams: a line a second, or reading all that comes.
+		write := p.kind == promptWriteFD
+		return act("stream", pid, p.name, func() (sim.Result, error) { return lab.Stream(pid, fd, write) })
+	}
 	switch p.kind {
+	case promptCloexec:
+		return act("close-on-exec", pid, p.name, func() (sim.Result, error) { return lab.ToggleCloexec(pid, fd) })
 	case promptCloseFD:
 		return act("close", pid, p.name, func() (sim.Result, error) { return lab.CloseFD(pid, fd) })
 	case promptWriteFD:
@@ -127,3 +135,75 @@ func (m *Model) submitFD(p *prompt) tea.Cmd {
 		return act("read", pid, p.name, func() (sim.Result, error) { return lab.ReadFD(pid, fd) })
 	}
 }
+
+// submitPipeline runs "yes | head -n 1" typed into the run prompt: the
+// two programs joined by a pipe on their fds 1 and 0. done is false when
+// the line has no | (an ordinary run).
+func (m *Model) submitPipeline(p *prompt) (tea.Cmd, bool) {
+	left, right, ok, err := sim.SplitPipeline(p.input.Value())
+	if err != nil {
+		p.err = "not run"
+		m.setMsg(err.Error(), true)
+		return nil, true
+	}
+	if !ok {
+		return nil, false
+	}
+	m.prompt = nil
+	lab, parent := m.cfg.Lab, p.target
+	return act("run", parent, p.name, func() (sim.Result, error) { return lab.RunPipeline(parent, left, right) }), true
+}
+
+// streamNotes says, per descriptor, how many bytes a lab image moved on
+// it: "wrote 120 B", "read 120 B · end of file".
+func streamNotes(mb sim.Member) map[int]string {
+	if len(mb.Streams) == 0 {
+		return nil
+	}
+	out := map[int]string{}
+	for _, s := range mb.Streams {
+		n := "read " + strconv.FormatInt(s.Bytes, 10) + " B"
+		if s.Write {
+			n = "wrote " + strconv.FormatInt(s.Bytes, 10) + " B"
+		}
+		if s.Ended != "" {
+			n += " · " + s.Ended
+		}
+		out[s.FD] = n
+	}
+	return out
+}
+
+// execPrompt asks for the program e makes the selected forked child exec.
+func (m *Model) execPrompt() tea.Cmd {
+	pid, name, ok := m.target()
+	if !ok || !m.commandable(pid, name, "exec") {
+		return nil
+	}
+	if m.members[pid].Kind != sim.KindForked {
+		m.setMsg(strconv.Itoa(pid)+" "+name+" is not a forked child: e replaces the program of one (fork one with f)", true)
+		return nil
+	}
+	m.prompt = newPrompt(promptExec, m.styles, m.width,
+		"exec in "+strconv.Itoa(pid)+" "+name+":", "enter execs · esc cancels", "", "e.g. sleep 300")
+	m.prompt.target, m.prompt.name = pid, name
+	return nil
+}
+
+// submitExec makes the target exec the typed command.
+func (m *Model) submitExec(p *prompt) tea.Cmd {
+	argv, err := sim.SplitCommand(p.input.Value())
+	if err == nil && len(argv) == 0 {
+		err = errEmptyExec
+	}
+	if err != nil {
+		p.err = "not run"
+		m.setMsg(err.Error(), true)
+		return nil
+	}
+	m.prompt = nil
+	lab, pid := m.cfg.Lab, p.target
+	return act("exec", pid, p.name, func() (sim.Result, error) { return lab.Exec(pid, argv) })
+}
+
+var errEmptyExec = errors.New("exec needs a program to run, e.g. sleep 300")

@@ -23,6 +23,8 @@ const (
 	promptCloseFD                       // a descriptor to close
 	promptWriteFD                       // a descriptor to write a line to
 	promptReadFD                        // a descriptor to read from
+	promptCloexec                       // a descriptor to toggle close-on-exec on
+	promptExec                          // a command line to exec
 )
 
 // String names the prompt kind.
@@ -42,6 +44,10 @@ func (k promptKind) String() string {
 		return "write"
 	case promptReadFD:
 		return "read"
+	case promptCloexec:
+		return "close-on-exec"
+	case promptExec:
+		return "exec"
 	}
 	return "unknown"
 }
@@ -77,11 +83,11 @@ func newPrompt(kind promptKind, st *ui.Styles, w int, label, hint, value, placeh
 // and the hint or error.
 func (p *prompt) setWidth(w int) {
 	switch p.kind {
-	case promptExit, promptMemory, promptCloseFD, promptWriteFD, promptReadFD:
+	case promptExit, promptMemory, promptCloseFD, promptWriteFD, promptReadFD, promptCloexec:
 		p.input.SetWidth(4)
 	case promptSearch:
 		p.input.SetWidth(min(24, w/3))
-	case promptRun:
+	case promptRun, promptExec:
 		p.input.SetWidth(max(12, w-ansiWidth(p.label)-28))
 	}
 }

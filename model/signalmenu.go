@@ -214,7 +214,7 @@ func (m *Model) pickSignal(sig int) tea.Cmd {
 		mn.step, mn.sig, mn.why = stepConfirm, sig, why
 	default:
 		mn.step, mn.sig, mn.why = stepTypeIt, sig, why
-		mn.input = newMenuInput(m.styles, proctree.SignalName(sig))
+		mn.input = newMenuInput(m.styles, "")
 	}
 	return nil
 }
@@ -323,13 +323,19 @@ func (m *Model) menuView() (panes []string, bottom string) {
 		items = append(items, ui.SignalItem{Sig: sig})
 	}
 	intro := []string{"Type a name or number to narrow the list; enter sends the selected signal with kill() to this one process."}
-	panes = ui.SignalMenu(m.styles, "send a signal to "+who, intro, items, min(mn.sel, max(0, len(items)-1)), m.width, h)
 	name := proctree.SignalName(mn.sig)
 	switch mn.step {
 	case stepConfirm:
-		bottom = ui.PromptLine(m.styles, "send "+name+" to "+who+"?", "", mn.why+" · y sends · any other key cancels", "", m.width)
+		intro = []string{mn.why + ". Press y to send " + name + " to it; any other key cancels."}
 	case stepTypeIt:
-		bottom = ui.PromptLine(m.styles, "type "+name+" to send it:", mn.input.View(), mn.why, mn.err, m.width)
+		intro = []string{mn.why + ". To send " + name + " to it, type the signal's name in full and press enter; esc cancels."}
+	}
+	panes = ui.SignalMenu(m.styles, "send a signal to "+who, intro, items, min(mn.sel, max(0, len(items)-1)), m.width, h)
+	switch mn.step {
+	case stepConfirm:
+		bottom = ui.PromptLine(m.styles, "send "+name+" to "+who+"?", "", "y sends · any other key cancels", "", m.width)
+	case stepTypeIt:
+		bottom = ui.PromptLine(m.styles, "type "+name+" to send it:", mn.input.View(), "enter sends · esc cancels", mn.err, m.width)
 	default:
 		bottom = ui.PromptLine(m.styles, "signal", mn.input.View(), "↑↓ choose · enter sends · esc cancels", mn.err, m.width)
 	}

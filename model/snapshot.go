@@ -240,6 +240,7 @@ func (m *Model) refreshDetails() {
 			in.InLab = true
 			in.Lab = labTag(mb)
 			in.Caught = caughtCounts(mb)
+			in.FDNotes = streamNotes(mb)
 			if in.Lab.Kind == ui.LabProgram {
 				in.LabCmd = ui.Command(p)
 			}

@@ -82,6 +82,19 @@ func (s *labServer) handleFD(req rawfork.Request, payload []byte, fds []int, rep
 		buf := make([]byte, size)
 		got, err := unix.Read(int(req.Arg0), buf)
 		rep.Val, rep.Errno = int64(got), errnoOf0(err)
+	case rawfork.OpCloexec:
+		if int(req.Arg0) == s.ctl || req.Arg0 < 0 {
+			rep.Errno = unix.EBUSY
+			return true
+		}
+		flag := 0
+		if req.Arg1 != 0 {
+			flag = unix.FD_CLOEXEC
+		}
+		_, err := unix.FcntlInt(uintptr(req.Arg0), unix.F_SETFD, flag)
+		rep.Errno = errnoOf0(err)
+	case rawfork.OpStream:
+		s.stream(int(req.Arg0), req.Arg1, rep)
 	default:
 		return false
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/proctui/proctui/proctree"
 )
 
@@ -193,5 +195,151 @@ func TestSocketPairBothWays(t *testing.T) {
 		if n := len("hello from " + strconv.Itoa(from[0]) + "\n"); rd.Status != strconv.Itoa(n) {
 			t.Errorf("%d -> %d: read %q", from[0], to[0], rd.Text)
 		}
+	}
+}
+
+// TestYesOnPipeKilledBySIGPIPE: yes | head -n 1, as a shell builds it;
+// head reads one line and exits, and yes, SIGPIPE at its default, dies of
+// it at its next write. Both stay zombies until waited for.
+func TestYesOnPipeKilledBySIGPIPE(t *testing.T) {
+	for _, under := range []string{"proctui", "lab image"} {
+		t.Run(under, func(t *testing.T) {
+			l := newTestLab(t, rawOpts())
+			parent := l.Self()
+			if under == "lab image" {
+				parent = l.must(l.Run(l.Self(), nil)).PID
+			}
+			left, right, ok, err := SplitPipeline("yes | head -n 1")
+			if err != nil || !ok {
+				t.Fatal(ok, err)
+			}
+			r := l.must(l.RunPipeline(parent, left, right))
+			head := r.PID
+			var yes int
+			for _, mb := range l.Members() {
+				if len(mb.Argv) > 0 && mb.Argv[0] == "yes" {
+					yes = mb.PID
+				}
+			}
+			l.track(yes)
+			if yes == 0 || !strings.Contains(r.Text, "SIGPIPE") {
+				t.Fatalf("no yes among the members; %q", r.Text)
+			}
+			eventually(t, "yes and head to exit", func() bool {
+				y, ok1 := readStat(yes)
+				h, ok2 := readStat(head)
+				return ok1 && ok2 && y.state == 'Z' && h.state == 'Z'
+			})
+			if ws := proctree.WaitStatus(mustStat(t, yes).exit); ws.String() != "killed by SIGPIPE" {
+				t.Errorf("yes: %s, want killed by SIGPIPE", ws)
+			}
+			if ws := proctree.WaitStatus(mustStat(t, head).exit); !ws.Exited() || ws.ExitCode() != 0 {
+				t.Errorf("head: %s, want exited 0", ws)
+			}
+			res := l.must(l.Wait(yes))
+			if res.Status != "killed by SIGPIPE" {
+				t.Errorf("wait: %q", res.Status)
+			}
+			l.must(l.Wait(head))
+		})
+	}
+}
+
+func TestSplitPipeline(t *testing.T) {
+	l, r, ok, err := SplitPipeline(`yes 'a|b' | head -n 1`)
+	if err != nil || !ok || len(l) != 2 || l[1] != "a|b" || len(r) != 3 {
+		t.Errorf("%q %q %v %v", l, r, ok, err)
+	}
+	if _, _, ok, err := SplitPipeline(`sh -c 'yes | head'`); ok || err != nil {
+		t.Errorf("quoted |: ok %v err %v", ok, err)
+	}
+	for _, bad := range []string{"a | b | c", "| b", "a |", "a || b"} {
+		if _, _, _, err := SplitPipeline(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+// stream returns what the lab knows of pid's stream on fd.
+func streamOf(l *tlab, pid, fd int) FDStream {
+	mb, _ := l.Member(pid)
+	for _, s := range mb.Streams {
+		if s.FD == fd {
+			return s
+		}
+	}
+	return FDStream{FD: -1}
+}
+
+// TestStreamsCountBytes: a lab image writes a line a second into a pipe,
+// another reads; their counts agree. Closing the write end makes the
+// reader report end of file; a writer whose reader is killed reports EPIPE.
+func TestStreamsCountBytes(t *testing.T) {
+	l := newTestLab(t, rawOpts())
+	a := l.must(l.Run(l.Self(), nil)).PID
+	b := l.must(l.Run(l.Self(), nil)).PID
+	r := l.must(l.Pipe(a, b))
+	wfd := fdNum(t, r.Text, "(read end) and ")
+	rfd := fdNum(t, r.Text, "where recvmsg() made it fd ")
+	l.must(l.Stream(b, rfd, false))
+	l.must(l.Stream(a, wfd, true))
+	eventually(t, "two lines written and read", func() bool {
+		w, rd := streamOf(l, a, wfd), streamOf(l, b, rfd)
+		return w.Bytes > 0 && rd.Bytes == w.Bytes && w.Bytes >= int64(2*len("line 1 from "+strconv.Itoa(a)+"\n"))
+	})
+	// Stop the writer, then close its end: the reader sees end of file.
+	l.must(l.Stream(a, wfd, true))
+	written := streamOf(l, a, wfd).Bytes
+	if streamOf(l, a, wfd).FD != -1 {
+		t.Errorf("stopped stream still listed: %+v", streamOf(l, a, wfd))
+	}
+	l.must(l.CloseFD(a, wfd))
+	eventually(t, "the reader's end of file", func() bool { return streamOf(l, b, rfd).Ended == "end of file" })
+	if got := streamOf(l, b, rfd).Bytes; written > 0 && got < written {
+		t.Errorf("read %d bytes, %d were written", got, written)
+	}
+	if n := nextNote(t, l.Lab, b); !strings.Contains(n.Text, "returned 0: end of file") {
+		t.Errorf("note %q", n.Text)
+	}
+
+	// A new pipe; kill the reader: the writer reports EPIPE.
+	c := l.must(l.Run(l.Self(), nil)).PID
+	r = l.must(l.Pipe(a, c))
+	wfd = fdNum(t, r.Text, "(read end) and ")
+	if err := unix.Kill(c, unix.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the reader to die", func() bool { s, ok := readStat(c); return ok && s.state == 'Z' })
+	l.must(l.Stream(a, wfd, true))
+	eventually(t, "EPIPE", func() bool { return streamOf(l, a, wfd).Ended == "EPIPE" })
+	l.must(l.Wait(c))
+}
+
+// TestExecKeepsWhatIsNotCloseOnExec: a forked child with both ends of a
+// pipe marks the read end close-on-exec and execs sleep: same pid and
+// start time, the read end gone, the write end still there, same pipe.
+func TestExecKeepsWhatIsNotCloseOnExec(t *testing.T) {
+	l := newTestLab(t, rawOpts())
+	skipWithoutRawFork(t, l.Lab)
+	c := l.must(l.Fork(l.Self())).PID
+	l.must(l.Pipe(c, c))
+	pipe := fdTarget(c, 4)
+	before := mustStat(t, c)
+	tg := l.must(l.ToggleCloexec(c, 3))
+	if !strings.Contains(tg.Syscall, "FD_CLOEXEC") {
+		t.Errorf("toggle: %q", tg.Syscall)
+	}
+	r := l.must(l.Exec(c, []string{"sleep", "300"}))
+	if !strings.Contains(r.Text, "kept 0 1 2 4; closed 3 (close-on-exec)") {
+		t.Errorf("narration %q", r.Text)
+	}
+	eventually(t, "sleep running in "+strconv.Itoa(c), func() bool { s, ok := readStat(c); return ok && s.comm == "sleep" })
+	after := mustStat(t, c)
+	if after.start != before.start || after.pid != before.pid {
+		t.Errorf("exec changed the process: %+v -> %+v", before, after)
+	}
+	eventually(t, "fd 3 closed, fd 4 kept", func() bool { return fdTarget(c, 3) == "" && fdTarget(c, 4) == pipe })
+	if mb, _ := l.Member(c); mb.Kind != KindProgram || mb.Argv[0] != "sleep" {
+		t.Errorf("member after exec: %+v", mb)
 	}
 }

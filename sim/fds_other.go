@@ -7,3 +7,9 @@ func (st *state) closeFD(int, int) (Result, error)    { return Result{}, ErrUnsu
 func (st *state) writeFD(int, int) (Result, error)    { return Result{}, ErrUnsupported }
 func (st *state) readFD(int, int) (Result, error)     { return Result{}, ErrUnsupported }
 func (st *state) socketPair(int, int) (Result, error) { return Result{}, ErrUnsupported }
+func (st *state) runPipeline(int, []string, []string) (Result, error) {
+	return Result{}, ErrUnsupported
+}
+func (st *state) stream(int, int, bool) (Result, error)  { return Result{}, ErrUnsupported }
+func (st *state) exec(int, []string) (Result, error)     { return Result{}, ErrUnsupported }
+func (st *state) toggleCloexec(int, int) (Result, error) { return Result{}, ErrUnsupported }

@@ -111,6 +111,20 @@ type Member struct {
 	// Caught counts the signals a lab image caught (SIGCHLD always, and
 	// every signal set to catch), by signal number.
 	Caught []SignalCount
+	// Streams are the descriptors a lab image moves bytes on (OpStream),
+	// with the counts it reported.
+	Streams []FDStream
+}
+
+// FDStream is a lab image writing a line every second to a descriptor, or
+// reading whatever comes from it, and what it reported so far.
+type FDStream struct {
+	FD    int
+	Write bool  // writing; false: reading
+	Bytes int64 // written or read so far
+	// Ended says why it stopped: "end of file", "EPIPE", "stopped"; ""
+	// while it runs.
+	Ended string
 }
 
 // Result is what an action did, for the status line and the narration.
@@ -221,6 +235,28 @@ func (l *Lab) Pipe(writer, reader int) (Result, error) { return l.st.pipe(writer
 // SocketPair is Pipe for a unix socket pair (socketpair(AF_UNIX,
 // SOCK_STREAM)): a keeps one end, b gets the other, and bytes go both ways.
 func (l *Lab) SocketPair(a, b int) (Result, error) { return l.st.socketPair(a, b) }
+
+// RunPipeline runs left | right under parent (proctui or a lab image):
+// left's fd 1 is the write end of a new pipe, right's fd 0 its read end,
+// as a shell builds a pipeline (see SplitPipeline).
+func (l *Lab) RunPipeline(parent int, left, right []string) (Result, error) {
+	return l.st.runPipeline(parent, left, right)
+}
+
+// Stream makes lab image pid write a short line to fd every second
+// (write) or read whatever comes from fd, reporting the bytes it moved in
+// Member.Streams; called again for the same fd and direction, it stops.
+// End of file and EPIPE come as notes.
+func (l *Lab) Stream(pid, fd int, write bool) (Result, error) { return l.st.stream(pid, fd, write) }
+
+// Exec makes forked child pid replace its program with argv (execve): the
+// pid stays, descriptors marked close-on-exec close and the rest stay.
+// Result.Text lists both ("kept 0 1 2 4; closed 3 (close-on-exec)").
+func (l *Lab) Exec(pid int, argv []string) (Result, error) { return l.st.exec(pid, argv) }
+
+// ToggleCloexec sets close-on-exec on fd of lab process pid, or clears it
+// when set.
+func (l *Lab) ToggleCloexec(pid, fd int) (Result, error) { return l.st.toggleCloexec(pid, fd) }
 
 // CloseFD makes lab process pid close descriptor fd.
 func (l *Lab) CloseFD(pid, fd int) (Result, error) { return l.st.closeFD(pid, fd) }

@@ -207,6 +207,7 @@ func (m *member) snapshot() Member {
 	c := m.Member
 	c.Argv = slices.Clone(m.Argv)
 	c.Caught = slices.Clone(m.Caught)
+	c.Streams = slices.Clone(m.Streams)
 	return c
 }
 
@@ -444,6 +445,9 @@ func (st *state) ignoresSIGCHLD(pid int) bool {
 func (st *state) onNote(parent int) func(rawfork.Reply) {
 	return func(rep rawfork.Reply) {
 		if st.onSignalReport(parent, rep) {
+			return
+		}
+		if st.onFDReport(parent, rep) {
 			return
 		}
 		pid := int(rep.PID)

@@ -69,6 +69,8 @@ type labServer struct {
 	kids map[int]*labKid
 
 	sig *labSignals // dispositions, blocking and caught counts
+
+	streams labStreams // bytes moving on descriptors (OpStream)
 }
 
 func (s *labServer) serve() int {

@@ -1,9 +1,12 @@
 package sim
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -26,8 +29,9 @@ import (
 // (an anonymous page never written is not in memory at all, and a fork has
 // nothing to share).
 type cowBuffer struct {
-	b  []byte
-	mu sync.Mutex // proctui's own writes, one at a time
+	b    []byte     // read by actions only: Close unmaps it once they are over
+	size int64      // len(b), set once by New, for anyone at any time
+	mu   sync.Mutex // proctui's own writes, one at a time
 }
 
 // initCow maps and writes the buffer. Without real fork() there is no
@@ -50,7 +54,7 @@ func (st *state) initCow() error {
 	for off := 0; off < len(b); off += ps {
 		b[off] = 1
 	}
-	st.cow.b = b
+	st.cow.b, st.cow.size = b, int64(len(b))
 	return nil
 }
 
@@ -64,7 +68,7 @@ func (st *state) freeCow() {
 	}
 }
 
-func (st *state) cowBytes() int64 { return int64(len(st.cow.b)) }
+func (st *state) cowBytes() int64 { return st.cow.size }
 
 // sharesCow reports whether a raw fork child of parent gets the buffer:
 // the children of proctui do, and so do theirs; a fork of a lab image is
@@ -158,16 +162,30 @@ func (st *state) writeMemory(pid int, n int64) (Result, error) {
 		sharerBefore, sharerErr = rollup(sharer)
 	}
 
-	var pages int64
+	// The page faults of the writing thread, counted by the kernel
+	// (minflt), tell exactly how many writes trapped; Private_Dirty tells
+	// how many of those ended in a copy. Neither alone will do: a page
+	// whose other sharers are gone still traps once (it is write-protected
+	// since the fork) but is made writable in place, and Private_Dirty also
+	// moves when another process writes its own copy of a shared page.
+	var pages, faults int64
 	if m == nil {
 		st.cow.mu.Lock()
+		runtime.LockOSThread()
+		f0 := minflt("/proc/thread-self/stat")
 		b := st.cow.b
 		for off := int64(0); off < n; off += ps {
 			b[off]++
 		}
+		faults = faultsSince(f0, minflt("/proc/thread-self/stat"))
+		runtime.UnlockOSThread()
 		st.cow.mu.Unlock()
 		pages = n / ps
 	} else {
+		// A raw fork child is one thread that does nothing between
+		// commands: its process-wide count is the write's.
+		stat := "/proc/" + strconv.Itoa(pid) + "/stat"
+		f0 := minflt(stat)
 		msg, err := m.conn.call(rawfork.Request{Op: rawfork.OpTouch, Arg0: 0, Arg1: n}, nil, nil, false)
 		if err == nil && msg.rep.Errno != 0 {
 			err = msg.rep.Errno
@@ -175,6 +193,7 @@ func (st *state) writeMemory(pid int, n int64) (Result, error) {
 		if err != nil {
 			return Result{}, fmt.Errorf("writing memory in %d: %w", pid, err)
 		}
+		faults = faultsSince(f0, minflt(stat))
 		pages = msg.rep.Val
 	}
 
@@ -183,9 +202,14 @@ func (st *state) writeMemory(pid int, n int64) (Result, error) {
 		return Result{}, fmt.Errorf("smaps_rollup of %d: %w", pid, err)
 	}
 	res := Result{PID: pid, Syscall: "copy-on-write fault", Took: time.Since(start)}
-	res.Text = st.cowWords(pid, n, pages, ps, before, after)
-	if sharerErr == nil {
-		if sharerAfter, err := rollup(sharer); err == nil && sharerBefore.SharedDirty > sharerAfter.SharedDirty+uint64(ps)*16 {
+	var copied int64
+	if after.PrivateDirty > before.PrivateDirty {
+		copied = int64(after.PrivateDirty-before.PrivateDirty) / ps
+	}
+	copied = max(0, min(copied, faults, pages))
+	res.Text = st.cowWords(pid, n, pages, faults, copied, after)
+	if sharerErr == nil && copied*20 >= pages {
+		if sharerAfter, err := rollup(sharer); err == nil && sharerBefore.SharedDirty > sharerAfter.SharedDirty+uint64(copied*ps/2) {
 			res.Text += fmt.Sprintf("; the shared memory of %s fell by %s too: the originals of those pages are its alone now",
 				st.name(sharer), mib(int64(sharerBefore.SharedDirty-sharerAfter.SharedDirty)))
 		}
@@ -193,28 +217,28 @@ func (st *state) writeMemory(pid int, n int64) (Result, error) {
 	return res, nil
 }
 
-// cowWords is the sentence for a write of n bytes (pages pages) by pid,
-// from its smaps_rollup before and after.
-func (st *state) cowWords(pid int, n, pages, ps int64, before, after proctree.SmapsRollup) string {
+// cowWords is the sentence for a write of n bytes (pages pages) by pid
+// that trapped faults times and made the kernel copy copied pages; after
+// is its smaps_rollup after the write.
+func (st *state) cowWords(pid int, n, pages, faults, copied int64, after proctree.SmapsRollup) string {
 	who := strconv.Itoa(pid)
 	if pid == st.self {
 		who = st.name(pid)
 	}
-	var copied int64
-	if after.PrivateDirty > before.PrivateDirty {
-		copied = int64(after.PrivateDirty-before.PrivateDirty) / ps
-	}
-	copied = min(copied, pages)
 	s := fmt.Sprintf("%s wrote %s (a byte in each of %s pages from the start of the buffer): ", who, mib(n), thousands(pages))
-	if copied*20 < pages {
-		s += "the kernel copied no page"
-		if copied > 0 {
-			s += " of the buffer (" + thousands(copied) + " elsewhere)"
+	inPlace := faults - copied
+	switch {
+	case faults == 0:
+		s += "the kernel copied no page: each was already " + strconv.Itoa(pid) +
+			"'s own, copied by an earlier write, so the write went in place without a fault"
+	case copied*20 < pages:
+		s += "the kernel copied " + countWord(copied, "no page", "page") + ": " + thousands(inPlace) +
+			" write faults found pages no other process maps any more, so it made them writable in place"
+	default:
+		s += "the kernel copied " + countWord(copied, "no page", "page")
+		if inPlace*20 >= pages {
+			s += ", and made " + thousands(inPlace) + " no longer shared writable in place"
 		}
-		s += ": they were already private to " + strconv.Itoa(pid) +
-			" (copied by an earlier write, or no longer shared with any process), so it wrote in place"
-	} else {
-		s += "the kernel copied " + thousands(copied) + " pages"
 	}
 	shared := int64(after.SharedDirty)
 	switch {
@@ -230,6 +254,49 @@ func (st *state) cowWords(pid int, n, pages, ps int64, before, after proctree.Sm
 		s += fmt.Sprintf("; %s are still shared with %s", mib(shared), st.name(parent))
 	}
 	return s
+}
+
+// countWord says n things: "no page", "1 page", "2,048 pages".
+func countWord(n int64, none, one string) string {
+	switch n {
+	case 0:
+		return none
+	case 1:
+		return "1 " + one
+	}
+	return thousands(n) + " " + one + "s"
+}
+
+// faultsSince is the number of faults between two minflt readings, or
+// the most there can have been when either could not be read.
+func faultsSince(before, after int64) int64 {
+	if before < 0 || after < before {
+		return math.MaxInt64
+	}
+	return after - before
+}
+
+// minflt is field 10 of a stat file: the minor page faults so far, each a
+// trap the kernel served without I/O (a copy-on-write copy among them).
+// -1 when it cannot be read.
+func minflt(path string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return -1
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return -1
+	}
+	f := bytes.Fields(b[i+1:])
+	if len(f) < 8 {
+		return -1
+	}
+	n, err := strconv.ParseInt(string(f[7]), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // mib formats a byte count in MiB: "8 MiB", "24.3 MiB".

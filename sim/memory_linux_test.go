@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -84,7 +85,7 @@ func TestCowChild(t *testing.T) {
 	if grew := int64(c2.PrivateDirty) - int64(c1.PrivateDirty); grew >= mebi {
 		t.Errorf("a second write of the same range grew Private_Dirty by %.1f MiB, want less than 1 MiB", float64(grew)/mebi)
 	}
-	if !strings.Contains(r.Text, "copied no page") || !strings.Contains(r.Text, "already private") {
+	if !strings.Contains(r.Text, "copied no page") || !strings.Contains(r.Text, "already "+strconv.Itoa(kid)+"'s own") {
 		t.Errorf("narration of the second write %q does not say the pages were already private", r.Text)
 	}
 }
@@ -141,6 +142,22 @@ func TestCowSelf(t *testing.T) {
 	logRollup(t, "child after", c1)
 	atLeast(t, "growth of the parent's Private_Dirty", int64(p1.PrivateDirty)-int64(p0.PrivateDirty), 8*mebi)
 	atLeast(t, "drop of the child's Shared_Dirty", int64(c0.SharedDirty)-int64(c1.SharedDirty), 8*mebi)
+
+	// Now the child writes the same pages: nobody else maps its
+	// originals any more, so each write traps once (the page is still
+	// write-protected from the fork) and the kernel lets it write in place.
+	r, err = l.WriteMemory(kid, 8*mebi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(r.Text)
+	c2 := mustRollup(t, kid)
+	if grew := int64(c2.PrivateDirty) - int64(c1.PrivateDirty); grew >= mebi {
+		t.Errorf("the child's Private_Dirty grew by %.1f MiB writing pages that were its alone", float64(grew)/mebi)
+	}
+	if !strings.Contains(r.Text, "writable in place") {
+		t.Errorf("narration %q does not say the pages were made writable in place", r.Text)
+	}
 }
 
 // TestCowRefusals: what m cannot write, and why.

@@ -63,6 +63,8 @@ func (st *state) signal(pid, sig int) (Result, error) {
 	}
 	call := fmt.Sprintf("kill(%d, %s)", pid, name)
 	before, known := readSignals(pid)
+	ps, ok := readStat(pid)
+	wasZombie := ok && ps.state == 'Z'
 	start := time.Now()
 	if err := unix.Kill(pid, syscall.Signal(sig)); err != nil {
 		var errno syscall.Errno
@@ -72,6 +74,10 @@ func (st *state) signal(pid, sig int) (Result, error) {
 		return Result{}, fmt.Errorf("%s failed: %w", call, err)
 	}
 	res := Result{PID: pid, Syscall: call, Took: time.Since(start)}
+	if wasZombie {
+		res.Text = fmt.Sprintf("%s = 0: %d is a zombie, already dead: the signal changes nothing; only its parent's wait() removes it", call, pid)
+		return res, nil
+	}
 	res.Text = call + " = 0: " + signalWhy(pid, sig, before, known)
 	return res, nil
 }

@@ -107,6 +107,19 @@ func TestLabImageSignalMatrix(t *testing.T) {
 		t.Fatal("the lab image died of an ignored TERM")
 	}
 
+	// SIGCHLD: the lab image counts one when its child stops, one when
+	// it dies.
+	kid := l.must(l.Run(lab, []string{"sleep", "300"})).PID
+	chld := int(unix.SIGCHLD)
+	l.must(l.Signal(kid, int(unix.SIGSTOP)))
+	eventually(t, "SIGCHLD for the stop", func() bool { return caughtCount(l.Lab, lab, chld) == 1 })
+	l.must(l.Signal(kid, int(unix.SIGKILL)))
+	eventually(t, "SIGCHLD for the death", func() bool { return caughtCount(l.Lab, lab, chld) == 2 })
+	eventually(t, "the sleep a zombie", func() bool { return exitedAll(l.Lab, kid) })
+	if w := l.must(l.Wait(kid)); w.Status != "killed by SIGKILL" {
+		t.Errorf("wait for the sleep: %+v", w)
+	}
+
 	// STOP → T, CONT → running again.
 	l.must(l.Signal(lab, int(unix.SIGSTOP)))
 	eventually(t, "state T", func() bool { return mustStat(t, lab).state == 'T' })

@@ -33,6 +33,9 @@ type DetailsInput struct {
 	// never against the wall clock, so a frame is a function of its data.
 	Now     time.Time
 	ShowEnv bool
+	// FDNotes are words shown after a descriptor's row, by number: the
+	// bytes a lab image moved on it ("wrote 120 B").
+	FDNotes map[int]string
 	// Memory is the copy-on-write panel of a lab process (nil: none).
 	Memory *MemoryPanel
 	// Caught counts the signals a lab image caught.
@@ -342,7 +345,7 @@ func DetailLines(s *Styles, in *DetailsInput, w int) []string {
 
 	d.blank()
 	if v, ok := part(partError(det, partFDs)); ok {
-		d.fds(p.PID, det.FDs, det.Peers, p.State == 'Z')
+		d.fds(p.PID, det.FDs, det.Peers, in.FDNotes, p.State == 'Z')
 		if det.PollerFDs > 0 {
 			// proctui's own table: one kept stat file per process would
 			// bury the descriptors a person made.
@@ -467,7 +470,7 @@ func (d *details) kvw(label, value string, p Paint) {
 // number marks close-on-exec (the descriptor will not survive an exec);
 // "@N" after a file is its offset; "→ 4316 fd 0 (cat)" after a pipe or
 // socket is who holds its other end.
-func (d *details) fds(pid int, fds []proctree.FD, peers map[int][]proctree.Peer, zombie bool) {
+func (d *details) fds(pid int, fds []proctree.FD, peers map[int][]proctree.Peer, notes map[int]string, zombie bool) {
 	s := d.s
 	l := d.line()
 	l.add(s.Section, "FDS ")
@@ -511,6 +514,13 @@ func (d *details) fds(pid int, fds []proctree.FD, peers map[int][]proctree.Peer,
 			l.add(s.Text, Clean(proctree.PeerList(pid, pl, 2)))
 		}
 		d.push(l)
+		if n := notes[f.Num]; n != "" {
+			// On a line of its own: the row is often cut at the pane's edge.
+			l = d.line()
+			l.add(s.Muted, "     ↳ ")
+			l.add(s.Text, n)
+			d.push(l)
+		}
 	}
 	if cloexec {
 		l = d.line()

@@ -88,6 +88,27 @@ const (
 	// Reply.PID and Reply.Val are its two ends; Flags PipePassRead passes
 	// the first (Reply.PID) back and closes it here.
 	OpSocketPair Op = 65
+	// OpStream (lab image only) starts or stops moving bytes on fd Arg0:
+	// Arg1 StreamWrite writes a short line every second, StreamRead reads
+	// whatever comes, StreamStop stops either. Each write or read is
+	// reported with OpFDBytes.
+	OpStream Op = 66
+	// OpCloexec sets (Arg1 = 1) or clears (0) close-on-exec on fd Arg0.
+	OpCloexec Op = 67
+	// OpFDBytes is a lab image's unasked report on a stream: Reply.PID is
+	// the fd, Reply.Val the bytes moved so far, Reply.Seq StreamWrite or
+	// StreamRead; Errno is why it stopped (EPIPE), if it did.
+	OpFDBytes Op = 130
+	// OpFDEOF is a lab image's unasked report: read() on fd Reply.PID
+	// returned 0, end of file, after Reply.Val bytes.
+	OpFDEOF Op = 131
+)
+
+// Arg1 of OpStream.
+const (
+	StreamStop  = 0
+	StreamWrite = 1
+	StreamRead  = 2
 )
 
 // Flags of OpPipe.
@@ -145,6 +166,14 @@ func (o Op) String() string {
 		return "readfd"
 	case OpSocketPair:
 		return "socketpair"
+	case OpStream:
+		return "stream"
+	case OpCloexec:
+		return "cloexec"
+	case OpFDBytes:
+		return "fdbytes"
+	case OpFDEOF:
+		return "fdeof"
 	}
 	return fmt.Sprintf("op %d", uint32(o))
 }

@@ -27,6 +27,7 @@ const (
 	OpWriteFD     = 63 // write(Arg0, payload); reply: Val = bytes written
 	OpReadFD      = 64 // if poll says ready: read(Arg0, buf, Arg1); reply: Val = bytes read
 	OpSocketPair  = 65 // socketpair(AF_UNIX, SOCK_STREAM); reply: PID, Val = the ends
+	OpCloexec     = 67 // fcntl(Arg0, F_SETFD, Arg1 != 0 ? FD_CLOEXEC : 0)
 	PipePassRead  = 1
 	PipePassWrite = 2
 
@@ -284,6 +285,8 @@ func serve(s *Scratch) {
 				takeFD(s)
 			case OpCloseFD:
 				closeOp(s)
+			case OpCloexec:
+				cloexecOp(s)
 			case OpWriteFD:
 				writeFD(s)
 			case OpReadFD:
@@ -715,6 +718,25 @@ func closeOp(s *Scratch) {
 		return
 	}
 	sys(s, unix.SYS_CLOSE, uintptr(s.req.Arg0), 0, 0, 0)
+	s.rep.Errno = uint32(s.errno)
+}
+
+// cloexecOp sets or clears close-on-exec on Arg0, never on the control
+// socket (which must close at an exec proctui did not ask to keep it for).
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func cloexecOp(s *Scratch) {
+	if s.req.Arg0 == int64(s.CtlTarget) || s.req.Arg0 < 0 {
+		s.rep.Errno = uint32(unix.EBUSY)
+		return
+	}
+	s.fd = 0
+	if s.req.Arg1 != 0 {
+		s.fd = unix.FD_CLOEXEC
+	}
+	sys(s, unix.SYS_FCNTL, uintptr(s.req.Arg0), unix.F_SETFD, s.fd, 0)
 	s.rep.Errno = uint32(s.errno)
 }
 
