@@ -16,7 +16,7 @@ type KeyMap struct {
 	Signal, Disp                            key.Binding
 	Memory                                  key.Binding
 	Pipe, Socket, CloseFD, WriteFD          key.Binding
-	ReadFD, Exec, Cloexec                   key.Binding
+	ReadFD, Exec, Cloexec, SetEnv           key.Binding
 	Pause, Help, Quit                       key.Binding
 	// Interrupt quits even from a prompt, where q is just a letter.
 	Interrupt key.Binding
@@ -58,6 +58,7 @@ func DefaultKeyMap() KeyMap {
 		ReadFD:    key.NewBinding(key.WithKeys("<"), key.WithHelp("<", "read once from an fd")),
 		Exec:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "exec")),
 		Cloexec:   key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "toggle close-on-exec")),
+		SetEnv:    key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "set/unset a variable")),
 		Pause:     key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "pause")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
@@ -81,6 +82,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Collapse, k.Expand, k.Focus, k.Search, k.Next, k.Prev, k.Clear},
 		{k.Fork, k.Run, k.Exit, k.Wait, k.Detach, k.Memory, k.Signal, k.Disp},
 		{k.Scope, k.Env, k.Pause, k.Help, k.Quit},
-		{k.Pipe, k.Socket, k.CloseFD, k.WriteFD, k.ReadFD, k.Exec, k.Cloexec},
+		{k.Pipe, k.Socket, k.CloseFD, k.WriteFD, k.ReadFD, k.Exec, k.Cloexec, k.SetEnv},
 	}
 }

@@ -312,6 +312,8 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.fdPrompt(promptCloexec)
 	case key.Matches(msg, k.Exec):
 		return m.execPrompt()
+	case key.Matches(msg, k.SetEnv):
+		return m.envPrompt()
 	default:
 		return m.onPaneKey(msg)
 	}
@@ -364,6 +366,8 @@ func (m *Model) onPromptKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.submitFD(p)
 		case promptExec:
 			return m.submitExec(p)
+		case promptSetEnv:
+			return m.submitEnv(p)
 		}
 	}
 	return m.onPromptInput(msg)

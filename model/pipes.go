@@ -207,3 +207,32 @@ func (m *Model) submitExec(p *prompt) tea.Cmd {
 }
 
 var errEmptyExec = errors.New("exec needs a program to run, e.g. sleep 300")
+
+// envPrompt asks for the variable V sets (KEY=VALUE) or unsets (KEY) in
+// the selected lab image.
+func (m *Model) envPrompt() tea.Cmd {
+	pid, name, ok := m.target()
+	if !ok || !m.commandable(pid, name, "change an environment") {
+		return nil
+	}
+	if m.members[pid].Kind != sim.KindLabImage {
+		m.setMsg(strconv.Itoa(pid)+" "+name+" is not a lab image: only a lab image changes its environment (r runs one)", true)
+		return nil
+	}
+	m.prompt = newPrompt(promptSetEnv, m.styles, m.width,
+		"in "+strconv.Itoa(pid)+" "+name+", set or unset:", "enter sets · esc cancels", "", "KEY=VALUE sets, KEY unsets")
+	m.prompt.target, m.prompt.name = pid, name
+	return nil
+}
+
+// submitEnv sets or unsets the typed variable.
+func (m *Model) submitEnv(p *prompt) tea.Cmd {
+	kv := strings.TrimSpace(p.input.Value())
+	if kv == "" {
+		p.err = "KEY=VALUE or KEY"
+		return nil
+	}
+	m.prompt = nil
+	lab, pid := m.cfg.Lab, p.target
+	return act("environment", pid, p.name, func() (sim.Result, error) { return lab.SetEnv(pid, kv) })
+}

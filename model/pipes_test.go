@@ -152,3 +152,59 @@ func TestStreamKeys(t *testing.T) {
 		t.Errorf("writer's fd %s row lacks its count:\n%s", wfd, detailsText(m))
 	}
 }
+
+// TestExecAndEnvKeys: * marks a descriptor close-on-exec and e execs a
+// program, narrating what was kept and closed; V sets a variable in a lab
+// image and its details say so.
+func TestExecAndEnvKeys(t *testing.T) {
+	m, lab := labModel(t)
+	if lab.ForkMode() != "real fork()" {
+		t.Skip(lab.ForkMode())
+	}
+	m, f := do(t, m, "f")
+	c := f.Result.PID
+	m.tree.selectPID(c)
+	m, _ = press(m, "p")
+	if m.msg == "" {
+		t.Fatal("no mark message")
+	}
+	m, pipe := do(t, m, "p")
+	if pipe.Err != nil {
+		t.Fatal(pipe.Err)
+	}
+	m, _ = press(m, "*")
+	m.prompt.input.SetValue("3")
+	m, tg := do(t, m, "enter")
+	if tg.Err != nil {
+		t.Fatal(tg.Err)
+	}
+	m, _ = press(m, "e")
+	if m.prompt == nil || m.prompt.kind != promptExec {
+		t.Fatalf("e: no exec prompt (%q)", m.msg)
+	}
+	m = typeText(m, "sleep 300")
+	m, ex := do(t, m, "enter")
+	if ex.Err != nil || !strings.Contains(ex.Result.Text, "kept 0 1 2 4; closed 3 (close-on-exec)") {
+		t.Errorf("exec: %v %q", ex.Err, ex.Result.Text)
+	}
+
+	img, err := lab.Run(lab.Self(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = pollNow(t, m)
+	m.tree.selectPID(img.PID)
+	m, _ = press(m, "V")
+	if m.prompt == nil || m.prompt.kind != promptSetEnv {
+		t.Fatalf("V: no prompt (%q)", m.msg)
+	}
+	m = typeText(m, "LESSON=fds")
+	m, env := do(t, m, "enter")
+	if env.Err != nil {
+		t.Fatal(env.Err)
+	}
+	m = readFDTableNow(t, m)
+	if !strings.Contains(detailsText(m), "LESSON=fds") {
+		t.Errorf("details lack the change:\n%s", detailsText(m))
+	}
+}

@@ -25,6 +25,7 @@ const (
 	promptReadFD                        // a descriptor to read from
 	promptCloexec                       // a descriptor to toggle close-on-exec on
 	promptExec                          // a command line to exec
+	promptSetEnv                        // KEY=VALUE to set, KEY to unset
 )
 
 // String names the prompt kind.
@@ -48,6 +49,8 @@ func (k promptKind) String() string {
 		return "close-on-exec"
 	case promptExec:
 		return "exec"
+	case promptSetEnv:
+		return "environment"
 	}
 	return "unknown"
 }
@@ -87,7 +90,7 @@ func (p *prompt) setWidth(w int) {
 		p.input.SetWidth(4)
 	case promptSearch:
 		p.input.SetWidth(min(24, w/3))
-	case promptRun, promptExec:
+	case promptRun, promptExec, promptSetEnv:
 		p.input.SetWidth(max(12, w-ansiWidth(p.label)-28))
 	}
 }

@@ -241,6 +241,7 @@ func (m *Model) refreshDetails() {
 			in.Lab = labTag(mb)
 			in.Caught = caughtCounts(mb)
 			in.FDNotes = streamNotes(mb)
+			in.EnvChanges = mb.EnvChanges
 			if in.Lab.Kind == ui.LabProgram {
 				in.LabCmd = ui.Command(p)
 			}

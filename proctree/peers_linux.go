@@ -6,8 +6,8 @@ import (
 )
 
 // AddPID reads the pipes and sockets in process pid's descriptor table
-// from /proc and adds them. It reads only the links (and, for a pipe or
-// socket, its fdinfo for the access mode), not a whole Details. A process
+// from /proc and adds them. It reads only the links, not a whole Details
+// (so the peers it adds have no Mode). A process
 // that is gone or closed to proctui adds nothing.
 func (x *PeerIndex) AddPID(pid int, comm string) {
 	x.Add(pid, comm, linkableFDs(pid))
@@ -34,13 +34,9 @@ func linkableFDs(pid int) []FD {
 		if ino == 0 || (typ != FDPipe && typ != FDSocket) {
 			continue
 		}
-		fd := FD{Num: num, Type: typ, Inode: ino, Target: target, Offset: -1}
-		if b, err := os.ReadFile(dir + "/fdinfo/" + e.Name()); err == nil {
-			if fi := parseFdinfo(b); fi.HasFlags {
-				fd.Mode, fd.CloseOnExec = fdMode(fi.Flags)
-			}
-		}
-		fds = append(fds, fd)
+		// The mode would take an fdinfo read per descriptor; the links
+		// are all that matching needs.
+		fds = append(fds, FD{Num: num, Type: typ, Inode: ino, Target: target, Offset: -1})
 	}
 	return fds
 }

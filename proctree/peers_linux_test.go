@@ -244,3 +244,41 @@ func TestPeerIndexLink(t *testing.T) {
 		t.Errorf("PeerList = %q", s)
 	}
 }
+
+// BenchmarkLinkPeers links this process's table against every process on
+// the system: the cost of the details pane in the all-processes scope.
+func BenchmarkLinkPeers(b *testing.B) {
+	r := NewProcReader("")
+	snap, err := r.Snapshot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	others := map[int]string{}
+	for _, p := range snap.Procs {
+		others[p.PID] = p.Comm
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	d, err := r.Details(os.Getpid(), WantFDs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(others)), "procs")
+	b.ResetTimer()
+	for b.Loop() {
+		LinkPeers(d, "bench", others)
+	}
+}
+
+// BenchmarkUnixSocketPeersDump is one sock_diag dump of every unix socket.
+func BenchmarkUnixSocketPeersDump(b *testing.B) {
+	for b.Loop() {
+		if _, err := UnixSocketPeers(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

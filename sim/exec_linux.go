@@ -126,3 +126,34 @@ func words(list []string, none string) string {
 	}
 	return strings.Join(list, " ")
 }
+
+// passFD makes lab image from send its descriptor fd over its socket
+// fromSock with SCM_RIGHTS, and lab image to receive it from its socket
+// toSock (the other end of the same connection, made with SocketPair).
+func (st *state) passFD(from, fromSock, fd, to, toSock int) (Result, error) {
+	if err := st.enter(); err != nil {
+		return Result{}, err
+	}
+	defer st.leave()
+	a, err := st.commandable(from, "send a descriptor")
+	if err != nil {
+		return Result{}, err
+	}
+	b, err := st.commandable(to, "receive a descriptor")
+	if err != nil {
+		return Result{}, err
+	}
+	if a.Kind != KindLabImage || b.Kind != KindLabImage {
+		return Result{}, errors.New("passing a descriptor over a socket takes two lab images")
+	}
+	if _, err := fdCall(a, rawfork.Request{Op: rawfork.OpSendFD, Arg0: int64(fromSock), Arg1: int64(fd)}, nil, nil); err != nil {
+		return Result{}, fmt.Errorf("sendmsg(%d, SCM_RIGHTS fd %d) in %d: %w", fromSock, fd, from, err)
+	}
+	msg, err := fdCall(b, rawfork.Request{Op: rawfork.OpRecvFD, Arg0: int64(toSock)}, nil, nil)
+	if err != nil {
+		return Result{}, fmt.Errorf("%d sent fd %d, but recvmsg(%d) in %d: %w", from, fd, toSock, to, err)
+	}
+	return Result{PID: to, Syscall: "sendmsg(SCM_RIGHTS) + recvmsg()",
+		Text: fmt.Sprintf("%d sent its fd %d over fd %d with sendmsg(SCM_RIGHTS); recvmsg() on fd %d in %d made it fd %d: a new descriptor for the same open file, sharing its offset",
+			from, fd, fromSock, toSock, to, msg.rep.Val)}, nil
+}

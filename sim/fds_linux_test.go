@@ -343,3 +343,82 @@ func TestExecKeepsWhatIsNotCloseOnExec(t *testing.T) {
 		t.Errorf("member after exec: %+v", mb)
 	}
 }
+
+// TestPassFDBetweenLabImages: a lab image sends the write end of a pipe
+// over a socket pair with SCM_RIGHTS; the receiver's new descriptor is the
+// same pipe, and bytes written through it reach the pipe's reader.
+func TestPassFDBetweenLabImages(t *testing.T) {
+	l := newTestLab(t, rawOpts())
+	a := l.must(l.Run(l.Self(), nil)).PID
+	b := l.must(l.Run(l.Self(), nil)).PID
+	r := l.must(l.SocketPair(a, b))
+	asock := fdNum(t, r.Text, ": "+strconv.Itoa(a)+"'s fd ")
+	bsock := fdNum(t, r.Text, "as fd ")
+	p := l.must(l.Pipe(a, a))
+	rfd := fdNum(t, p.Text, "returned fd ")
+	wfd := fdNum(t, p.Text, "the read end, and fd ")
+	res := l.must(l.PassFD(a, asock, wfd, b, bsock))
+	got := fdNum(t, res.Text, "made it fd ")
+	if fdTarget(b, got) != fdTarget(a, wfd) || fdTarget(b, got) == "" {
+		t.Fatalf("%d fd %d is %q, %d fd %d is %q", b, got, fdTarget(b, got), a, wfd, fdTarget(a, wfd))
+	}
+	l.must(l.WriteFD(b, got))
+	rd := l.must(l.ReadFD(a, rfd))
+	if n := len("hello from " + strconv.Itoa(b) + "\n"); rd.Status != strconv.Itoa(n) {
+		t.Errorf("read %q", rd.Text)
+	}
+	// A descriptor it does not have cannot be sent: EBADF.
+	if _, err := l.PassFD(a, asock, 999, b, bsock); err == nil {
+		t.Error("sending a closed descriptor did not fail")
+	}
+}
+
+func environ(t *testing.T, pid int) []string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+}
+
+func hasEnv(env []string, prefix string) bool {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSetEnvInherited: a variable set in a lab image is inherited by the
+// lab image and the program it spawns afterwards, while its own
+// /proc/PID/environ keeps the environment as of its exec; an unset
+// variable is missing from what it spawns next.
+func TestSetEnvInherited(t *testing.T) {
+	l := newTestLab(t, rawOpts())
+	a := l.must(l.Run(l.Self(), nil)).PID
+	r := l.must(l.SetEnv(a, "LESSON=pipes"))
+	if !strings.Contains(r.Text, "as of its exec") {
+		t.Errorf("narration %q", r.Text)
+	}
+	l.must(l.SetEnv(a, "HOME"))
+	b := l.must(l.Run(a, nil)).PID
+	s := l.must(l.Run(a, []string{"sleep", "300"})).PID
+	eventually(t, "sleep to exec", func() bool { st, ok := readStat(s); return ok && st.comm == "sleep" })
+	if hasEnv(environ(t, a), "LESSON=") {
+		t.Errorf("%d's /proc environ shows LESSON: it should show the environment as of exec", a)
+	}
+	for _, pid := range []int{b, s} {
+		env := environ(t, pid)
+		if !hasEnv(env, "LESSON=pipes") || hasEnv(env, "HOME=") {
+			t.Errorf("%d did not inherit the change: LESSON %v, HOME %v", pid, hasEnv(env, "LESSON=pipes"), hasEnv(env, "HOME="))
+		}
+	}
+	if mb, _ := l.Member(a); strings.Join(mb.EnvChanges, ",") != "LESSON=pipes,HOME" {
+		t.Errorf("EnvChanges %q", mb.EnvChanges)
+	}
+	if _, err := l.SetEnv(a, "=x"); err == nil {
+		t.Error("an empty name was accepted")
+	}
+}

@@ -10,6 +10,8 @@ func (st *state) socketPair(int, int) (Result, error) { return Result{}, ErrUnsu
 func (st *state) runPipeline(int, []string, []string) (Result, error) {
 	return Result{}, ErrUnsupported
 }
-func (st *state) stream(int, int, bool) (Result, error)  { return Result{}, ErrUnsupported }
-func (st *state) exec(int, []string) (Result, error)     { return Result{}, ErrUnsupported }
-func (st *state) toggleCloexec(int, int) (Result, error) { return Result{}, ErrUnsupported }
+func (st *state) stream(int, int, bool) (Result, error)          { return Result{}, ErrUnsupported }
+func (st *state) exec(int, []string) (Result, error)             { return Result{}, ErrUnsupported }
+func (st *state) toggleCloexec(int, int) (Result, error)         { return Result{}, ErrUnsupported }
+func (st *state) passFD(int, int, int, int, int) (Result, error) { return Result{}, ErrUnsupported }
+func (st *state) setEnv(int, string) (Result, error)             { return Result{}, ErrUnsupported }

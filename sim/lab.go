@@ -114,6 +114,9 @@ type Member struct {
 	// Streams are the descriptors a lab image moves bytes on (OpStream),
 	// with the counts it reported.
 	Streams []FDStream
+	// EnvChanges are the variables a lab image set ("KEY=VALUE") or
+	// unset ("KEY") since its exec: /proc/PID/environ does not show them.
+	EnvChanges []string
 }
 
 // FDStream is a lab image writing a line every second to a descriptor, or
@@ -257,6 +260,18 @@ func (l *Lab) Exec(pid int, argv []string) (Result, error) { return l.st.exec(pi
 // ToggleCloexec sets close-on-exec on fd of lab process pid, or clears it
 // when set.
 func (l *Lab) ToggleCloexec(pid, fd int) (Result, error) { return l.st.toggleCloexec(pid, fd) }
+
+// PassFD makes lab image from send its descriptor fd over its unix socket
+// fromSock with SCM_RIGHTS, and lab image to receive it on toSock, the
+// other end of the connection (see SocketPair).
+func (l *Lab) PassFD(from, fromSock, fd, to, toSock int) (Result, error) {
+	return l.st.passFD(from, fromSock, fd, to, toSock)
+}
+
+// SetEnv sets "KEY=VALUE", or unsets "KEY", in lab image pid; what it
+// runs or spawns afterwards inherits the change. /proc/PID/environ keeps
+// showing the environment as of exec; Member.EnvChanges lists the changes.
+func (l *Lab) SetEnv(pid int, kv string) (Result, error) { return l.st.setEnv(pid, kv) }
 
 // CloseFD makes lab process pid close descriptor fd.
 func (l *Lab) CloseFD(pid, fd int) (Result, error) { return l.st.closeFD(pid, fd) }

@@ -208,6 +208,7 @@ func (m *member) snapshot() Member {
 	c.Argv = slices.Clone(m.Argv)
 	c.Caught = slices.Clone(m.Caught)
 	c.Streams = slices.Clone(m.Streams)
+	c.EnvChanges = slices.Clone(m.EnvChanges)
 	return c
 }
 

@@ -71,6 +71,7 @@ type labServer struct {
 	sig *labSignals // dispositions, blocking and caught counts
 
 	streams labStreams // bytes moving on descriptors (OpStream)
+	envSet  labEnvSet  // variables set or unset since exec (OpSetEnv)
 }
 
 func (s *labServer) serve() int {
@@ -198,6 +199,7 @@ func (s *labServer) handle(req rawfork.Request, payload []byte, fds []int) {
 			files = []uintptr{uintptr(fds[0]), uintptr(fds[1]), uintptr(fds[2])}
 		}
 		pidfd := -1
+		env = s.envOverlay(env)
 		pid, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{Env: env, Files: files, Sys: &syscall.SysProcAttr{PidFD: &pidfd}})
 		if err != nil {
 			rep.Errno = errnoOf(err)

@@ -138,16 +138,16 @@ func (st *state) writeMemory(pid int, n int64) (Result, error) {
 		switch {
 		case snap.Exited:
 			return Result{}, fmt.Errorf("%d has exited: a zombie has no memory left to write", pid)
-		case m.Kind == KindLabImage:
+		case snap.Kind == KindLabImage:
 			return Result{}, fmt.Errorf("%d is a lab image, a fresh program started by execve(): it shares no memory with proctui, so there is nothing copy-on-write to write; fork proctui with f and write in the child", pid)
-		case m.Kind == KindProgram:
+		case snap.Kind == KindProgram || m.conn == nil:
 			return Result{}, fmt.Errorf("%d %s: %w", pid, m.program(), ErrNoControl)
 		case !m.cow:
 			return Result{}, fmt.Errorf("%d was forked from a lab image, which never had proctui's buffer: m writes in processes forked from proctui", pid)
 		}
 		sharer = snap.Parent
-		if ps, ok := same(pid, m.start); ok {
-			sharer = ps.ppid
+		if stat, ok := same(pid, m.start); ok {
+			sharer = stat.ppid
 		}
 	}
 

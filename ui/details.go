@@ -36,6 +36,9 @@ type DetailsInput struct {
 	// FDNotes are words shown after a descriptor's row, by number: the
 	// bytes a lab image moved on it ("wrote 120 B").
 	FDNotes map[int]string
+	// EnvChanges are variables a lab image set ("KEY=VALUE") or unset
+	// ("KEY") since its exec, which /proc/PID/environ does not show.
+	EnvChanges []string
 	// Memory is the copy-on-write panel of a lab process (nil: none).
 	Memory *MemoryPanel
 	// Caught counts the signals a lab image caught.
@@ -398,6 +401,18 @@ func DetailLines(s *Styles, in *DetailsInput, w int) []string {
 		}
 		l.add(s.Muted, hint)
 		d.push(l)
+		if len(in.EnvChanges) > 0 {
+			// /proc/PID/environ is a copy of what exec was given.
+			var ch []string
+			for _, kv := range in.EnvChanges {
+				if strings.Contains(kv, "=") {
+					ch = append(ch, Clean(kv))
+				} else {
+					ch = append(ch, "unset "+Clean(kv))
+				}
+			}
+			d.words("changed", append(ch, "(since exec: not in /proc/PID/environ; children inherit it)"), s.Text)
+		}
 		if in.ShowEnv {
 			for _, e := range det.Env {
 				k, v, _ := strings.Cut(e, "=")

@@ -95,6 +95,17 @@ const (
 	OpStream Op = 66
 	// OpCloexec sets (Arg1 = 1) or clears (0) close-on-exec on fd Arg0.
 	OpCloexec Op = 67
+	// OpSendFD (lab image) sends descriptor Arg1 over the unix socket
+	// Arg0 with SCM_RIGHTS, along with one byte.
+	OpSendFD Op = 68
+	// OpRecvFD (lab image) receives one descriptor from the unix socket
+	// Arg0, if one is waiting (EAGAIN if not), and keeps it without
+	// close-on-exec: Reply.Val is its number.
+	OpRecvFD Op = 69
+	// OpSetEnv (lab image) sets the variable in the payload, "KEY=VALUE",
+	// or unsets it when the payload is just "KEY". What it runs from then
+	// on inherits the change.
+	OpSetEnv Op = 70
 	// OpFDBytes is a lab image's unasked report on a stream: Reply.PID is
 	// the fd, Reply.Val the bytes moved so far, Reply.Seq StreamWrite or
 	// StreamRead; Errno is why it stopped (EPIPE), if it did.
@@ -170,6 +181,12 @@ func (o Op) String() string {
 		return "stream"
 	case OpCloexec:
 		return "cloexec"
+	case OpSendFD:
+		return "sendfd"
+	case OpRecvFD:
+		return "recvfd"
+	case OpSetEnv:
+		return "setenv"
 	case OpFDBytes:
 		return "fdbytes"
 	case OpFDEOF:
