@@ -165,6 +165,9 @@ type Scratch struct {
 	argv uintptr
 	envp uintptr
 
+	// zeroTS is a struct timespec of zero: ppoll's "do not wait".
+	zeroTS [2]int64
+
 	// buf receives an exec payload; one spare word stays zero so a string
 	// can never run past the end.
 	buf [ExecBufSize/8 + 1]uint64
@@ -758,15 +761,16 @@ func writeFD(s *Scratch) {
 	s.rep.Val = int64(s.ret)
 }
 
-// readFD reads once from Arg0 into the scratch buffer, when poll() says a
-// read would not block (data, end of file or an error is waiting).
+// readFD reads once from Arg0 into the scratch buffer, when ppoll() with a
+// zero timeout says a read would not block (data, end of file or an error
+// is waiting). ppoll, not poll: arm64 has only the former.
 //
 //go:nosplit
 //go:norace
 //go:nocheckptr
 func readFD(s *Scratch) {
 	s.recvCtl[0] = uint64(uint32(s.req.Arg0)) | uint64(unix.POLLIN)<<32 // struct pollfd {fd; events; revents}
-	s.ret = sys(s, unix.SYS_POLL, uintptr(unsafe.Pointer(&s.recvCtl)), 1, 0, 0)
+	s.ret = sys(s, unix.SYS_PPOLL, uintptr(unsafe.Pointer(&s.recvCtl)), 1, uintptr(unsafe.Pointer(&s.zeroTS)), 0)
 	if s.errno != 0 {
 		s.rep.Errno = uint32(s.errno)
 		return
