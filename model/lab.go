@@ -194,7 +194,7 @@ func (m *Model) onAction(msg ActionDoneMsg) tea.Cmd {
 		if text == "" {
 			text = msg.Action + ": " + msg.Result.Syscall
 		}
-		m.logf(msg.Time, ui.LogAction, "%s", text)
+		m.logEntry(msg.Time, ui.LogAction, msg.PID, msg.Result.Syscall, text)
 	}
 	return m.startPoll()
 }

@@ -12,6 +12,7 @@ package model
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -37,6 +38,11 @@ type Config struct {
 	All      bool          // start in all-processes scope
 	Version  string
 	Platform []string // details unavailable on this OS, shown once in the status line
+	// Projector is presenter mode: contrast theme, four columns, spaced
+	// rows, the newest narration as a banner, changes marked longer.
+	Projector bool
+	// Record, when not nil, gets every log entry as one JSON line.
+	Record io.Writer
 }
 
 // How long changes stay visible, measured in snapshot time.
@@ -131,6 +137,9 @@ type Model struct {
 func New(cfg Config) Model {
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Second
+	}
+	if cfg.Projector && cfg.Theme == "" {
+		cfg.Theme = ui.ThemeContrast.String()
 	}
 	m := Model{
 		cfg:         cfg,
@@ -470,7 +479,14 @@ func (m *Model) setMsg(text string, isErr bool) {
 
 // logf adds a line to the event log.
 func (m *Model) logf(t time.Time, kind ui.LogKind, format string, args ...any) {
-	m.log = append(m.log, ui.LogEntry{Time: t, Kind: kind, Text: fmt.Sprintf(format, args...)})
+	m.logEntry(t, kind, 0, "", fmt.Sprintf(format, args...))
+}
+
+// logEntry adds a line to the event log and the timeline. pid and syscall
+// may be left out (0, ""): the timeline then takes them from the text.
+func (m *Model) logEntry(t time.Time, kind ui.LogKind, pid int, syscall, text string) {
+	m.log = append(m.log, ui.LogEntry{Time: t, Kind: kind, Text: text})
+	m.addTimeline(t, kind, pid, syscall, text)
 	if len(m.log) > logKeep {
 		m.log = append(m.log[:0], m.log[len(m.log)-logKeep:]...)
 	}
@@ -492,10 +508,10 @@ func (m *Model) setTheme(t ui.Theme) {
 
 func (m *Model) resize(w, h int) {
 	m.width, m.height = w, h
-	m.layout = ui.NewLayout(w, h)
+	m.layout = m.adjustLayout(ui.NewLayout(w, h))
 	m.help.SetWidth(w - 1)
 	m.setColumns()
-	m.tree.setHeight(m.layout.TreeRows())
+	m.tree.setHeight(m.treeRows())
 	m.details.vp.SetWidth(m.layout.DetailsInner())
 	m.details.vp.SetHeight(m.layout.PaneH)
 	if m.prompt != nil {
@@ -514,6 +530,9 @@ func (m *Model) setColumns() {
 		maxPID = m.snap.Procs[len(m.snap.Procs)-1].PID
 	}
 	m.cols = ui.TreeColumns(m.layout.TreeW, maxPID)
+	if m.cfg.Projector {
+		m.cols = ui.ProjectorColumns(m.layout.TreeW, maxPID)
+	}
 }
 
 func (m *Model) buildHelpLine() {
@@ -558,7 +577,7 @@ func (m *Model) onClick(ms tea.Mouse) tea.Cmd {
 		return nil
 	}
 	m.focus = focusTree
-	i := m.tree.offset + ms.Y - lay.TreeTop()
+	i := m.tree.offset + m.rowAt(ms.Y-lay.TreeTop())
 	if ms.Y < lay.TreeTop() || i >= len(m.tree.rows) {
 		return nil
 	}
@@ -631,6 +650,7 @@ func (m *Model) render() string {
 		Now:         m.now,
 		Bottom:      m.helpLine,
 	}
+	m.presenterFrame(&f)
 	if m.prompt != nil {
 		f.Bottom = m.prompt.view(m.styles, m.width)
 	}

@@ -109,17 +109,17 @@ func (m *Model) track(ev proctree.Event, prevBranch map[int]bool) {
 // expire drops marks and ghosts whose time is up, by snapshot time.
 func (m *Model) expire() {
 	for pid, mk := range m.marks {
-		if m.now.Sub(mk.since) >= markTTL {
+		if m.now.Sub(mk.since) >= m.hold(markTTL) {
 			delete(m.marks, pid)
 		}
 	}
 	kept := m.ghosts[:0]
 	for _, g := range m.ghosts {
 		age := m.now.Sub(g.since)
-		if age >= ghostTTL {
+		if age >= m.hold(ghostTTL) {
 			continue
 		}
-		g.g.Old = age >= ghostOld
+		g.g.Old = age >= m.hold(ghostOld)
 		kept = append(kept, g)
 	}
 	clear(m.ghosts[len(kept):])
@@ -155,7 +155,7 @@ func (m *Model) reflatten() {
 	if len(m.marks) > 0 {
 		marks = make(map[int]ui.Mark, len(m.marks))
 		for pid, mk := range m.marks {
-			marks[pid] = ui.Mark{Kind: mk.kind, Fresh: m.now.Sub(mk.since) < markFresh}
+			marks[pid] = ui.Mark{Kind: mk.kind, Fresh: m.now.Sub(mk.since) < m.hold(markFresh)}
 		}
 	}
 	in := ui.FlattenInput{
@@ -211,7 +211,7 @@ func (m *Model) narrate(events []proctree.Event, prevBranch map[int]bool) {
 			continue
 		}
 		if text := ui.Narrate(ev, name); text != "" {
-			m.logf(ev.Time, ui.LogEvent, "%s", text)
+			m.logEntry(ev.Time, ui.LogEvent, pid, "", text)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -13,6 +14,11 @@ import (
 
 // diagRIP is a temporary diagnostic: where a stuck child is executing.
 func diagRIP(pid int) string {
+	if exe, err := os.Executable(); err == nil {
+		if out, err := exec.Command("gdb", "-q", "-p", strconv.Itoa(pid), exe, "-batch", "-ex", "bt 25", "-ex", "info registers rip rsp").CombinedOutput(); err == nil || len(out) > 0 {
+			return "\nGDB:\n" + string(out)
+		}
+	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if err := unix.PtraceSeize(pid); err != nil {

@@ -124,6 +124,12 @@ type Frame struct {
 	Bottom string
 	// Overlay, when not nil, replaces both panes (the full help).
 	Overlay []string
+	// Spaced leaves a blank line after each process row (projector mode);
+	// the model gives the tree pane half as many rows.
+	Spaced bool
+	// Banner, when not nil, is drawn between the log and the bottom line;
+	// the model takes its height from the panes.
+	Banner []string
 }
 
 // freshFor is how long a log line stays bold.
@@ -162,6 +168,12 @@ func Render(s *Styles, f *Frame) string {
 			b.WriteString(TreeHeader(s, f.Cols))
 		default:
 			i := f.Offset + y - 1
+			if f.Spaced {
+				i = f.Offset + (y-1)/2
+				if (y-1)%2 == 1 {
+					i = -1
+				}
+			}
 			if i >= 0 && i < len(f.Rows) {
 				b.WriteString(TreeRow(s, f.Rows, i, f.Cols, i == f.Cursor, f.TreeFocused))
 			} else {
@@ -185,6 +197,10 @@ func Render(s *Styles, f *Frame) string {
 		} else {
 			b.WriteString(s.Base.Render(spaces(lay.Width)))
 		}
+		b.WriteByte('\n')
+	}
+	for _, l := range f.Banner {
+		b.WriteString(l)
 		b.WriteByte('\n')
 	}
 	b.WriteString(padStyled(s, f.Bottom, lay.Width))
