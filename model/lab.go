@@ -195,6 +195,7 @@ func (m *Model) onAction(msg ActionDoneMsg) tea.Cmd {
 			text = msg.Action + ": " + msg.Result.Syscall
 		}
 		m.logEntry(msg.Time, ui.LogAction, msg.PID, msg.Result.Syscall, text)
+		m.expectTold(msg)
 	}
 	return m.startPoll()
 }

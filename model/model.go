@@ -79,6 +79,7 @@ type ghost struct {
 // Model is proctui's screen. It implements tea.Model.
 type Model struct {
 	cfg    Config
+	told   map[toldKey]time.Time // events a lab action already narrated (told.go)
 	keys   KeyMap
 	styles *ui.Styles
 	help   help.Model
@@ -131,6 +132,9 @@ type Model struct {
 	overlay  []string
 	helpLine string
 	quitting bool
+
+	// teach is the timeline (L), its recording, and the lesson.
+	teach teaching
 }
 
 // New builds the model. Nothing is read until Init's first poll.
@@ -201,6 +205,9 @@ func (m Model) firstPoll() tea.Cmd {
 // the help, and the focused pane.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd := m.update(msg)
+	if c := m.lessonAfter(msg); c != nil {
+		cmd = tea.Batch(cmd, c)
+	}
 	return m, cmd
 }
 
@@ -255,11 +262,19 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.menu != nil {
 		return m.onMenuKey(msg)
 	}
+	if m.teach.tl != nil {
+		return m.onTimelineKey(msg)
+	}
 	if m.showHelp {
 		m.showHelp = false
 		return nil
 	}
+	if cmd, done := m.onLessonKey(msg); done {
+		return cmd
+	}
 	switch {
+	case key.Matches(msg, k.Timeline):
+		m.openTimeline()
 	case key.Matches(msg, k.Help):
 		m.showHelp = true
 		m.buildOverlay()

@@ -210,6 +210,9 @@ func (m *Model) narrate(events []proctree.Event, prevBranch map[int]bool) {
 		if !(m.branch[pid] || prevBranch[pid] || member || onScreen[pid]) {
 			continue
 		}
+		if m.alreadyTold(ev) {
+			continue
+		}
 		if text := ui.Narrate(ev, name); text != "" {
 			m.logEntry(ev.Time, ui.LogEvent, pid, "", text)
 		}
