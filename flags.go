@@ -73,6 +73,9 @@ type tuiOptions struct {
 	noSubreaper bool
 	cowMiB      int // the copy-on-write buffer; 0 turns it off
 	version     bool
+	projector   bool
+	record      string // --record FILE: the timeline as JSON lines
+	lesson      string // --lesson NAME or ./file.lesson
 }
 
 // snapshotOptions is the parsed command line of `proctui snapshot`.
@@ -105,6 +108,9 @@ func tuiFlags(o *tuiOptions) *flag.FlagSet {
 	fs.BoolVar(&o.noSubreaper, "no-subreaper", false, "let orphaned lab processes go to init instead of proctui")
 	fs.IntVar(&o.cowMiB, "cow-mib", 32, "MiB of memory proctui writes before it forks, shared copy-on-write with its children (0: none)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	fs.BoolVar(&o.projector, "projector", false, "presenter mode: contrast theme, fewer columns, spaced rows, narration banner")
+	fs.StringVar(&o.record, "record", "", "write every timeline entry to this file as JSON lines")
+	fs.StringVar(&o.lesson, "lesson", "", "start the lesson NAME (see proctui lessons), or load a .lesson file by path")
 	return fs
 }
 
@@ -216,6 +222,7 @@ const tuiUsage = `proctui shows the live process tree and lets you change it wit
 Usage:
   proctui [flags]            run the full-screen program
   proctui snapshot [flags]   print the process tree once and exit
+  proctui lessons            list the guided lessons (name, then title)
   proctui help [snapshot]    show this help, or the help of snapshot
 
 Flags:
@@ -229,6 +236,12 @@ Flags:
   --no-subreaper        let orphaned lab processes go to init instead of proctui
   --cow-mib N           MiB proctui writes before it forks, so that its children
                         share them copy-on-write and m can dirty them (default 32; 0: none)
+  --projector           presenter mode: contrast theme, PID/PPID/state/command only,
+                        spaced rows, the newest narration as a banner, marks kept longer
+  --record FILE         write every timeline entry (L) to FILE as JSON lines:
+                        {"time","kind","pid","text","syscall"}
+  --lesson NAME         start a guided lesson (proctui lessons lists them);
+                        a path such as ./my.lesson loads one from disk
   --version             print the version and exit
   --help                print this help and exit
 

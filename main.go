@@ -49,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runSnapshotCmd(args[1:], stdout, stderr)
 		case "help":
 			return runHelp(args[1:], stdout, stderr)
+		case "lessons":
+			return runLessons(args[1:], stdout, stderr)
 		}
 	}
 	o, err := parseTUI(args)

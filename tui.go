@@ -38,6 +38,12 @@ func (c caughtSignal) Error() string { return "caught " + proctree.SignalName(in
 const frameRate = 20
 
 func runTUI(o tuiOptions, stderr io.Writer) int {
+	// A lesson file with a mistake is told before the screen changes.
+	lsn, err := loadLesson(o.lesson)
+	if err != nil {
+		fmt.Fprintln(stderr, "proctui: --lesson:", err)
+		return exitFail
+	}
 	if !term.IsTerminal(os.Stdout.Fd()) {
 		fmt.Fprintln(stderr, "proctui: standard output is not a terminal; to print the process tree once, run: proctui snapshot")
 		return exitFail
@@ -93,6 +99,19 @@ func runTUI(o tuiOptions, stderr io.Writer) int {
 	}
 	defer closeLab()
 
+	record, err := openRecord(o.record)
+	if err != nil {
+		fmt.Fprintln(stderr, "proctui:", err)
+		return exitFail
+	}
+	if record != nil {
+		defer func() {
+			if err := record.Close(); err != nil {
+				fmt.Fprintln(stderr, "proctui: --record:", err)
+			}
+		}()
+	}
+
 	m := model.New(model.Config{
 		Reader:       reader,
 		DetailReader: details,
@@ -104,6 +123,9 @@ func runTUI(o tuiOptions, stderr io.Writer) int {
 		All:          o.all,
 		Version:      resolvedVersion(),
 		Platform:     readerLimits(reader),
+		Projector:    o.projector,
+		Lesson:       lsn,
+		Record:       recordWriter(record),
 	})
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(frameRate))
 	_, err = p.Run()

@@ -18,6 +18,7 @@ type KeyMap struct {
 	Pipe, Socket, CloseFD, WriteFD          key.Binding
 	ReadFD, Exec, Cloexec, SetEnv           key.Binding
 	Pause, Help, Quit                       key.Binding
+	Timeline                                key.Binding
 	// Interrupt quits even from a prompt, where q is just a letter.
 	Interrupt key.Binding
 	// Accept and Cancel answer an open prompt.
@@ -60,6 +61,7 @@ func DefaultKeyMap() KeyMap {
 		Cloexec:   key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "toggle close-on-exec")),
 		SetEnv:    key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "set/unset a variable")),
 		Pause:     key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "pause")),
+		Timeline:  key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "event timeline")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Interrupt: key.NewBinding(key.WithKeys("ctrl+c")),
@@ -81,7 +83,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Collapse, k.Expand, k.Focus, k.Search, k.Next, k.Prev, k.Clear},
 		{k.Fork, k.Run, k.Exit, k.Wait, k.Detach, k.Memory, k.Signal, k.Disp},
-		{k.Scope, k.Env, k.Pause, k.Help, k.Quit},
+		{k.Scope, k.Env, k.Timeline, k.Pause, k.Help, k.Quit},
 		{k.Pipe, k.Socket, k.CloseFD, k.WriteFD, k.ReadFD, k.Exec, k.Cloexec, k.SetEnv},
 	}
 }

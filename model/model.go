@@ -20,6 +20,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/proctui/proctui/lesson"
 	"github.com/proctui/proctui/proctree"
 	"github.com/proctui/proctui/sim"
 	"github.com/proctui/proctui/ui"
@@ -43,6 +44,8 @@ type Config struct {
 	Projector bool
 	// Record, when not nil, gets every log entry as one JSON line.
 	Record io.Writer
+	// Lesson, when not nil, runs in a pane of its own.
+	Lesson *lesson.Lesson
 }
 
 // How long changes stay visible, measured in snapshot time.
@@ -176,6 +179,9 @@ func New(cfg Config) Model {
 		m.setMsg("not available on this platform: "+strings.Join(cfg.Platform, ", "), false)
 	}
 	m.syncKeys()
+	if cfg.Lesson != nil {
+		m.startLesson(cfg.Lesson)
+	}
 	return m
 }
 

@@ -211,6 +211,11 @@ func (m *Model) narrate(events []proctree.Event, prevBranch map[int]bool) {
 			continue
 		}
 		if m.alreadyTold(ev) {
+			// The log told it with the action; the timeline keeps the
+			// kernel's side too.
+			if text := ui.Narrate(ev, name); text != "" {
+				m.addTimeline(ev.Time, ui.LogEvent, pid, "", text)
+			}
 			continue
 		}
 		if text := ui.Narrate(ev, name); text != "" {

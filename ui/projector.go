@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"path"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/proctui/proctui/proctree"
 )
 
 // ProjectorColumns lays out the tree pane for a projector: PID, PPID,
@@ -12,6 +15,7 @@ import (
 func ProjectorColumns(w, maxPID int) Columns {
 	c := Columns{Width: w, PIDW: max(7, len(strconv.Itoa(maxPID))+2)}
 	c.CmdW = max(w-markW-2*c.PIDW-stateW, 1)
+	c.Short = true
 	return c
 }
 
@@ -29,10 +33,12 @@ func Banner(s *Styles, e *LogEntry, w int) []string {
 		}
 		return out
 	}
-	text, label := s.LogFresh, s.PromptLabel
+	// The label is drawn like the cursor row: the strongest block of
+	// colour every theme has, mono included.
+	text, label := s.LogFresh, s.Selected
 	mark := " NOW "
 	if e.Kind == LogError {
-		text, label, mark = s.LogError, s.StatusErr, " NO  "
+		text, mark = s.LogError, " NO  "
 	}
 	at := ""
 	if !e.Time.IsZero() {
@@ -59,4 +65,26 @@ func Banner(s *Styles, e *LogEntry, w int) []string {
 		out = append(out, s.Base.Render(spaces(w)))
 	}
 	return out
+}
+
+// PadLine fills an already styled line to w cells, or cuts it.
+func PadLine(s *Styles, str string, w int) string { return padStyled(s, str, w) }
+
+// ShortCommand is a command line with the program named by its file name:
+// "/tmp/x/proctui --projector" becomes "proctui --projector". Paths are
+// noise to a room.
+func ShortCommand(p *proctree.Proc) string {
+	if p.Kernel || len(p.Cmdline) == 0 {
+		return Clean(p.Name())
+	}
+	prog := p.Cmdline[0]
+	// Only a real path is shortened: a program that rewrote its argv
+	// ("sshd: alice@pts/3") keeps what it wrote.
+	if strings.HasPrefix(prog, "/") || strings.HasPrefix(prog, "./") {
+		if !strings.ContainsAny(prog, " :") {
+			prog = path.Base(prog)
+		}
+	}
+	args := append([]string{prog}, p.Cmdline[1:]...)
+	return Clean(strings.Join(args, " "))
 }

@@ -17,6 +17,8 @@ type Columns struct {
 	Threads bool
 	RSS     bool
 	CmdW    int
+	// Short shows a program by its file name, not its path (projector).
+	Short bool
 }
 
 const (
@@ -204,6 +206,9 @@ func TreeRow(s *Styles, rows []Row, i int, c Columns, selected, focused bool) st
 		marker = "▸ "
 	}
 	cmd := Command(p)
+	if c.Short {
+		cmd = ShortCommand(p)
+	}
 	fixed := width(prefix) + width(marker)
 	var ann string
 	for level := 0; level <= 2; level++ {

@@ -321,3 +321,18 @@ func TestLogWraps(t *testing.T) {
 		t.Fatalf("an entry taller than the log is not cut to it: %d lines", len(lines))
 	}
 }
+
+func TestShortCommand(t *testing.T) {
+	cases := map[string][]string{
+		"proctui --projector": {"/tmp/x/proctui", "--projector"},
+		"sshd: alice@pts/3":   {"sshd: alice@pts/3"},
+		"cat":                 {"./bin/cat"},
+		"sleep 300":           {"sleep", "300"},
+	}
+	for want, argv := range cases {
+		p := proctree.Proc{PID: 9, Comm: "x", Cmdline: argv}
+		if got := ShortCommand(&p); got != want {
+			t.Errorf("ShortCommand(%q) = %q, want %q", argv, got, want)
+		}
+	}
+}
