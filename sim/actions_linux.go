@@ -200,8 +200,8 @@ func describe(pid int) string {
 	}
 	sc, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/syscall")
 	wchan, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/wchan")
-	return fmt.Sprintf("in state %c, syscall %s, wchan %s, fds %v DIAG %s",
-		ps.state, strings.TrimSpace(string(sc)), wchan, fdList(pid), diagRIP(pid))
+	return fmt.Sprintf("in state %c, syscall %s, wchan %s, fds %v",
+		ps.state, strings.TrimSpace(string(sc)), strings.TrimSpace(string(wchan)), fdList(pid))
 }
 
 // adoptLabImage makes a lab image a member and waits for its hello.

@@ -9,9 +9,10 @@ import (
 // benchFork measures Lab.Fork of proctui from the call to the child's
 // first answer on its control socket (Result.Took), by real fork() or by
 // spawning the lab image. Ending and reaping the child is not timed.
-func benchFork(b *testing.B, raw bool) {
+func benchFork(b *testing.B, raw bool, cowMiB int) {
 	opts := DefaultOptions()
 	opts.RawFork = raw
+	opts.CowMiB = cowMiB
 	l, err := New(opts)
 	if err != nil {
 		b.Fatal(err)
@@ -42,5 +43,9 @@ func benchFork(b *testing.B, raw bool) {
 	b.ReportMetric(ms(took[len(took)*95/100]), "ms-p95")
 }
 
-func BenchmarkForkRaw(b *testing.B)      { benchFork(b, true) }
-func BenchmarkForkLabImage(b *testing.B) { benchFork(b, false) }
+func BenchmarkForkRaw(b *testing.B)      { benchFork(b, true, DefaultCowMiB) }
+func BenchmarkForkLabImage(b *testing.B) { benchFork(b, false, DefaultCowMiB) }
+
+// BenchmarkForkRawNoCow is BenchmarkForkRaw without the copy-on-write
+// buffer (--cow-mib 0): what the buffer adds to each fork.
+func BenchmarkForkRawNoCow(b *testing.B) { benchFork(b, true, 0) }

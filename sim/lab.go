@@ -37,7 +37,7 @@ type Options struct {
 	MaxLab    int    // at most this many lab processes besides proctui (default 64)
 	Subreaper bool   // make proctui a child subreaper so orphans stay in view
 	RawFork   bool   // real fork() where supported; false spawns the lab image instead
-	Exe       string // the proctui binary re-executed as the lab image ("" = /proc/self/exe)
+	Exe       string // the proctui binary re-executed as the lab image ("" = this binary)
 	// CowMiB is the size of the buffer proctui writes before it forks, so
 	// that its forked children share something visible copy-on-write
 	// (--cow-mib); 0 turns it off.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -84,8 +83,8 @@ func (st *state) init(opts Options) error {
 		st.rawWhy = "real fork() is turned off"
 	case os.Getenv(EnvNoRawFork) == "1":
 		st.rawWhy = "real fork() is turned off (" + EnvNoRawFork + "=1)"
-	case !rawfork.Supported():
-		st.rawWhy = "real fork() is not supported on " + runtime.GOOS + "/" + runtime.GOARCH
+	case rawfork.Unavailable() != nil:
+		st.rawWhy = rawfork.Unavailable().Error()
 	default:
 		st.raw = true
 	}

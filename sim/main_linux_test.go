@@ -2,7 +2,6 @@ package sim
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/proctui/proctui/sim/rawfork"
 )
 
 // envController makes the test binary play a proctui that builds a lab
@@ -26,6 +27,13 @@ func TestMain(m *testing.M) {
 	}
 	if os.Getenv(envController) == "1" {
 		os.Exit(runController())
+	}
+	// A fork child that carries coverage counters (go test -coverpkg
+	// naming it) would run them, and under -race they call into the race
+	// runtime: such a test binary spawns the lab image instead.
+	if testing.CoverMode() != "" && rawfork.ChildCovered(testing.Coverage) {
+		os.Setenv(EnvNoRawFork, "1")
+		fmt.Fprintln(os.Stderr, "sim: the fork child is instrumented for coverage in this test binary (never name it in -coverpkg); real fork() is off")
 	}
 	os.Exit(m.Run())
 }
@@ -170,5 +178,3 @@ func setSubreaper(t *testing.T) {
 		t.Cleanup(func() { unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0) })
 	}
 }
-
-var errTimeout = errors.New("timed out")

@@ -14,6 +14,7 @@ import (
 // first answer on its control socket, then ends and reaps the child outside
 // the timed part. It reports the median.
 func BenchmarkForkFirstReply(b *testing.B) {
+	requireRawFork(b)
 	var times []time.Duration
 	for b.Loop() {
 		start := time.Now()

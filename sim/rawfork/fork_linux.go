@@ -3,9 +3,11 @@
 package rawfork
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/coverage"
 	"slices"
 	"strconv"
 	"unsafe"
@@ -17,8 +19,45 @@ import (
 
 // Supported reports whether this build can make a real fork(): Linux on
 // amd64 or arm64, the architectures whose clone and struct sigaction the
-// child path is written for.
-func Supported() bool { return true }
+// child path is written for, in a binary whose child path is free of
+// coverage instrumentation (see Unavailable).
+func Supported() bool { return Unavailable() == nil }
+
+// childPkg is the import path of the child path, as coverage meta-data
+// names it.
+const childPkg = "github.com/proctui/proctui/sim/rawfork/internal/child"
+
+// ChildCovered reports whether the child path carries coverage counters in
+// this binary, given testing.Coverage. It is for test binaries, where
+// Unavailable cannot tell (their coverage meta-data is complete only at
+// exit): go test -coverpkg naming the child package instruments it, and a
+// test binary that finds it so must not fork for real. It runs a function of
+// the child path that has never run and sees whether the coverage figure
+// moves, so it answers once per process; later calls report false.
+func ChildCovered(coverage func() float64) bool {
+	var x uint64
+	before := coverage()
+	child.Probe(&x)
+	return coverage() > before
+}
+
+// Unavailable says why this build cannot make a real fork(), or returns nil.
+//
+// Here the one reason is a binary built with coverage instrumentation of
+// the child path (go build -cover, or go test -coverpkg naming it): a
+// coverage counter is code the child would run, and under -race each one
+// is a call into the race runtime, whose locks may belong to threads that
+// do not exist in the child. The child would spin forever on such a lock.
+func Unavailable() error {
+	var meta bytes.Buffer
+	if coverage.WriteMeta(&meta) != nil {
+		return nil // not built with -cover
+	}
+	if bytes.Contains(meta.Bytes(), []byte(childPkg)) {
+		return fmt.Errorf("%w: this build instruments the fork child for coverage", ErrUnsupported)
+	}
+	return nil
+}
 
 // Fork makes a real fork() of the calling process. The child shares the
 // parent's memory copy-on-write, keeps the descriptors listed in cfg.Keep
@@ -28,6 +67,9 @@ func Supported() bool { return true }
 // The caller owns Child.Control and Child.PIDFD and must eventually reap the
 // child: Fork never waits for it.
 func Fork(cfg Config) (*Child, error) {
+	if err := Unavailable(); err != nil {
+		return nil, err
+	}
 	target := cfg.ControlFD
 	if target == 0 {
 		target = DefaultControlFD()

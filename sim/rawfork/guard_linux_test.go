@@ -18,8 +18,6 @@ import (
 	"testing"
 )
 
-const childPkg = "github.com/proctui/proctui/sim/rawfork/internal/child"
-
 // TestChildPathDirectives checks, in the source, that every function of the
 // child path carries the three directives the child needs.
 func TestChildPathDirectives(t *testing.T) {
@@ -29,6 +27,9 @@ func TestChildPathDirectives(t *testing.T) {
 		t.Fatalf("no child path sources: %v", err)
 	}
 	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
 		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
 		if err != nil {
 			t.Fatal(err)
@@ -224,4 +225,52 @@ func disassemble(t *testing.T, out []byte) map[string][]string {
 		t.Fatal("objdump found nothing to check")
 	}
 	return funcs
+}
+
+// TestInstrumentedChildRefused builds a program with the child path
+// instrumented for coverage (go build -cover -coverpkg naming it) and checks
+// that rawfork refuses to fork there, and that the same program built
+// without that instrumentation would fork.
+//
+// (A test binary cannot tell: its coverage meta-data is only complete at
+// exit. Hence the child package has tests of its own, so that go test
+// -cover ./... never instruments it outside its own test binary, and the
+// rule: never name it in -coverpkg.)
+func TestInstrumentedChildRefused(t *testing.T) {
+	requireRawFork(t)
+	const mainPkg = parentPkg + "/testdata/unavailable"
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		// go build -cover instruments every package of the module.
+		{[]string{"-cover"}, "instruments the fork child for coverage"},
+		{[]string{"-cover", "-coverpkg=" + mainPkg + "," + childPkg}, "instruments the fork child for coverage"},
+		{[]string{"-cover", "-coverpkg=" + mainPkg + "," + parentPkg}, "<nil>"},
+		{nil, "<nil>"},
+	} {
+		bin := filepath.Join(t.TempDir(), "unavailable")
+		args := append(append([]string{"build", "-o", bin}, c.flags...), "./testdata/unavailable")
+		if out, err := exec.Command(goTool(), args...).CombinedOutput(); err != nil {
+			t.Fatalf("go %v: %v\n%s", args, err, out)
+		}
+		run := exec.Command(bin)
+		run.Env = append(os.Environ(), "GOCOVERDIR="+t.TempDir())
+		out, err := run.Output()
+		if err != nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("built with %v: %q %v, want %q", c.flags, out, err, c.want)
+		}
+	}
+}
+
+// requireRawFork skips a test that needs a real fork in a build that
+// cannot make one, saying why.
+func requireRawFork(t testing.TB) {
+	t.Helper()
+	if err := Unavailable(); err != nil {
+		t.Skipf("no real fork() in this build: %v", err)
+	}
+	if os.Getenv("PROCTUI_NO_RAWFORK") == "1" {
+		t.Skip("real fork() is off: PROCTUI_NO_RAWFORK=1 (set by TestMain when the fork child carries coverage counters)")
+	}
 }

@@ -91,6 +91,7 @@ func TestLayoutMatchesChild(t *testing.T) {
 }
 
 func TestForkPingExitWait(t *testing.T) {
+	requireRawFork(t)
 	c, err := Fork(Config{Keep: []int{0, 1, 2}})
 	if err != nil {
 		t.Fatal(err)

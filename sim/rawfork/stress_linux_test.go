@@ -52,6 +52,7 @@ func openFDs(t *testing.T) int {
 // no child is left, not even an orphaned grandchild: the test process is a
 // child subreaper for the duration, so any orphan would come back to it.
 func TestForkStress(t *testing.T) {
+	requireRawFork(t)
 	cycles := stressCycles(t)
 	truePath := "/bin/true"
 	if _, err := os.Stat(truePath); err != nil {

@@ -845,3 +845,16 @@ func execve(s *Scratch) {
 		sys(s, unix.SYS_FCNTL, uintptr(s.CtlTarget), unix.F_SETFD, unix.FD_CLOEXEC, 0)
 	}
 }
+
+// Probe does one store and nothing else. It runs only in the parent, once,
+// when a test binary asks whether the child path carries coverage counters
+// (see rawfork.ChildCovered): if it does, running Probe raises the
+// coverage figure.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+//go:noinline
+func Probe(x *uint64) {
+	*x = 1
+}
