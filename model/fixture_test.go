@@ -174,23 +174,12 @@ func press(m Model, k string) (Model, tea.Cmd) {
 	return next.(Model), cmd
 }
 
+// keyMsg is the key press named k: what a lesson can name, and ctrl+c.
 func keyMsg(k string) tea.KeyPressMsg {
-	codes := map[string]rune{
-		"enter": tea.KeyEnter, "esc": tea.KeyEscape, "up": tea.KeyUp, "down": tea.KeyDown,
-		"left": tea.KeyLeft, "right": tea.KeyRight, "tab": tea.KeyTab, "pgdown": tea.KeyPgDown,
-		"pgup": tea.KeyPgUp, "backspace": tea.KeyBackspace,
-	}
-	if c, ok := codes[k]; ok {
-		return tea.KeyPressMsg{Code: c}
-	}
-	if k == "space" {
-		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-	}
 	if k == "ctrl+c" {
 		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
 	}
-	r := []rune(k)[0]
-	return tea.KeyPressMsg{Code: r, Text: k}
+	return lessonKeyMsg(k)
 }
 
 func typeText(m Model, s string) Model {
