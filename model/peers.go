@@ -11,7 +11,10 @@ func (m *Model) peerSources(r proctree.Reader) map[int]string {
 		return nil
 	}
 	out := map[int]string{}
-	for i := range m.tree.rows {
+	// Only the rows on screen: each candidate costs a read of its fd
+	// directory, on every poll, and with --all the tree holds them all.
+	end := min(m.tree.offset+m.tree.height, len(m.tree.rows))
+	for i := max(0, m.tree.offset); i < end; i++ {
 		if p := m.tree.rows[i].Proc; p != nil && m.tree.rows[i].Ghost == nil {
 			out[p.PID] = p.Comm
 		}
