@@ -49,11 +49,7 @@ func smapsField(t *testing.T, pid int, field string) float64 {
 // grows on screen by that much and agrees with the kernel's.
 func TestE2EMemory(t *testing.T) {
 	p := startInTmux(t, 120, 50, proctuiBinary(t, ""))
-	ppid, err := strconv.Atoi(statField(t, p.pid, 4))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.waitScreen("proctui's own row", func(s string) bool { return rowUnder(s, p.pid, ppid) })
+	p.waitOwnRow()
 
 	p.keys("f")
 	var kids []int

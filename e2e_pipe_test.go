@@ -27,11 +27,7 @@ func pipeEnds(pid int) map[int]string {
 // as /proc says.
 func TestE2EPipe(t *testing.T) {
 	p := startInTmux(t, 160, 72, proctuiBinary(t, ""))
-	ppid, err := strconv.Atoi(statField(t, p.pid, 4))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.waitScreen("proctui's own row", func(s string) bool { return rowUnder(s, p.pid, ppid) })
+	p.waitOwnRow()
 
 	var kids []int
 	for n := 1; n <= 2; n++ {

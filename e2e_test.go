@@ -35,6 +35,17 @@ type tmuxPane struct {
 // startInTmux runs bin with args in a width×height tmux pane. The pane is
 // kept after it exits (remain-on-exit) so that its last screen can be
 // read; the whole tmux server is killed when the test ends.
+// waitOwnRow waits until the screen shows proctui's own row under its
+// parent, both pids read from /proc.
+func (p *tmuxPane) waitOwnRow() {
+	p.t.Helper()
+	ppid, err := strconv.Atoi(statField(p.t, p.pid, 4))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.waitScreen("proctui's own row", func(s string) bool { return rowUnder(s, p.pid, ppid) })
+}
+
 func startInTmux(t *testing.T, width, height int, bin string, args ...string) *tmuxPane {
 	t.Helper()
 	requireLinux(t)
@@ -338,11 +349,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func TestE2ELab(t *testing.T) {
 	p := startInTmux(t, 100, 30, proctuiBinary(t, ""))
-	ppid, err := strconv.Atoi(statField(t, p.pid, 4))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.waitScreen("proctui's own row", func(s string) bool { return rowUnder(s, p.pid, ppid) })
+	p.waitOwnRow()
 
 	// f twice on proctui: two real children, each drawn under proctui.
 	var kids []int

@@ -354,16 +354,10 @@ func startChild(t *testing.T, argv ...string) *exec.Cmd {
 // waitState polls /proc until pid is in state.
 func waitState(t *testing.T, pid int, state byte) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, s := procStat(t, pid); s == state {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d never reached state %c", pid, state)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, fmt.Sprintf("process %d in state %c", pid, state), func() bool {
+		_, s := procStat(t, pid)
+		return s == state
+	})
 }
 
 func TestSnapshotPIDBranch(t *testing.T) {
@@ -407,17 +401,10 @@ func TestSnapshotPIDBranch(t *testing.T) {
 // waitComm polls until pid's comm is comm (the exec has happened).
 func waitComm(t *testing.T, pid int, comm string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	waitFor(t, fmt.Sprintf("process %d named %s", pid, comm), func() bool {
 		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-		if strings.TrimSpace(string(b)) == comm {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d never became %s", pid, comm)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return strings.TrimSpace(string(b)) == comm
+	})
 }
 
 func TestSnapshotZombie(t *testing.T) {
