@@ -47,19 +47,25 @@ func (d *detailsPane) visible() []string {
 
 // update scrolls with the navigation keys.
 func (d *detailsPane) update(msg tea.KeyPressMsg, k *KeyMap) bool {
+	return scrollViewport(&d.vp, msg, k)
+}
+
+// scrollViewport moves vp by one of the navigation keys; it reports false
+// for any other key. The details pane and the timeline share it.
+func scrollViewport(vp *viewport.Model, msg tea.KeyPressMsg, k *KeyMap) bool {
 	switch {
 	case key.Matches(msg, k.Up):
-		d.vp.ScrollUp(1)
+		vp.ScrollUp(1)
 	case key.Matches(msg, k.Down):
-		d.vp.ScrollDown(1)
+		vp.ScrollDown(1)
 	case key.Matches(msg, k.PageUp):
-		d.vp.PageUp()
+		vp.PageUp()
 	case key.Matches(msg, k.PageDown):
-		d.vp.PageDown()
+		vp.PageDown()
 	case key.Matches(msg, k.Top):
-		d.vp.GotoTop()
+		vp.GotoTop()
 	case key.Matches(msg, k.Bottom):
-		d.vp.GotoBottom()
+		vp.GotoBottom()
 	default:
 		return false
 	}

@@ -187,18 +187,8 @@ func (m *Model) onTimelineKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.teach.tl = nil
 	case key.Matches(msg, k.Search):
 		tl.search = newPrompt(promptSearch, m.styles, m.width, "/", "enter keeps · esc clears", tl.query, "text or syscall")
-	case key.Matches(msg, k.Up):
-		tl.vp.ScrollUp(1)
-	case key.Matches(msg, k.Down):
-		tl.vp.ScrollDown(1)
-	case key.Matches(msg, k.PageUp):
-		tl.vp.PageUp()
-	case key.Matches(msg, k.PageDown):
-		tl.vp.PageDown()
-	case key.Matches(msg, k.Top):
-		tl.vp.GotoTop()
-	case key.Matches(msg, k.Bottom):
-		tl.vp.GotoBottom()
+	default:
+		scrollViewport(&tl.vp, msg, k)
 	}
 	return nil
 }
