@@ -56,18 +56,7 @@ func LinkPeers(d *Details, comm string, others map[int]string) {
 			x.AddPID(pid, c)
 		}
 	}
-	var socks []uint64
-	for _, f := range d.FDs {
-		if f.Type == FDSocket && f.Inode != 0 {
-			socks = append(socks, f.Inode)
-		}
-	}
-	if len(socks) > 0 {
-		peers, _ := UnixSocketPeers(socks...)
-		for a, b := range peers {
-			x.SetSocketPeer(a, b)
-		}
-	}
+	linkSockets(x, d)
 	d.Peers = x.Link(d.PID, d.FDs)
 }
 

@@ -13,3 +13,7 @@ func (x *PeerIndex) AddPID(pid int, comm string) {}
 func UnixSocketPeers(inodes ...uint64) (map[uint64]uint64, error) {
 	return nil, ErrUnsupported
 }
+
+// linkableFDs is Linux only; elsewhere a process has no linkable
+// descriptors proctui can read.
+func linkableFDs(pid int) []FD { return nil }
