@@ -109,13 +109,42 @@ func (r *ProcReader) readFDs(dirfd int, self bool) (fds []FD, poller int, err er
 		return nil, 0, partErr(err)
 	}
 	r.fdNum = r.fdNum[:0]
-	err = getdentsNumbers(fddir, r.dents, func(n int) {
+	buf, kept := r.dents, false
+	if self {
+		// proctui's own table holds a kept stat file per process above
+		// keptFDBase, a thousand or more. Listing them costs the kernel a
+		// dentry each on every refresh, so the listing stops at the first
+		// one (the kernel lists in fd order; a small buffer keeps the
+		// overshoot small) and the rest are counted from the directory's
+		// size, which is the number of open descriptors since Linux 6.2.
+		buf = r.dents[:min(len(r.dents), 1024)]
+	}
+	err = getdentsNumbers(fddir, buf, func(n int) bool {
 		if self && n >= keptFDBase {
-			poller++
-			return
+			kept = true
+			return false
 		}
 		r.fdNum = append(r.fdNum, n)
+		return true
 	})
+	if err == nil && kept {
+		var st unix.Stat_t
+		if unix.Fstat(fddir, &st) == nil && st.Size > int64(len(r.fdNum)) {
+			poller = int(st.Size) - len(r.fdNum)
+		} else {
+			// An older kernel: count them the slow way.
+			poller = 0
+			_, err = unix.Seek(fddir, 0, 0)
+			if err == nil {
+				err = getdentsNumbers(fddir, r.dents, func(n int) bool {
+					if n >= keptFDBase {
+						poller++
+					}
+					return true
+				})
+			}
+		}
+	}
 	unix.Close(fddir)
 	if err != nil {
 		return nil, 0, partErr(err)

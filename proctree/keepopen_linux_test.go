@@ -92,3 +92,52 @@ func TestKeptStatFiles(t *testing.T) {
 		t.Errorf("%d of the reader's %d stat files are open after Close", still, len(mine))
 	}
 }
+
+// TestSelfDetailsCountsKeptFiles checks proctui's own fd table: every
+// descriptor below keptFDBase listed, those above counted, not listed,
+// and the count right though the listing stops at the first of them.
+func TestSelfDetailsCountsKeptFiles(t *testing.T) {
+	r := NewProcReader("/proc")
+	if r.keepOpen == 0 {
+		t.Skip("the descriptor limit leaves no room above keptFDBase to keep stat files open")
+	}
+	defer r.Close()
+	// Hundreds of kept files, so the listing spans many getdents calls.
+	var sleeps []int
+	for range 3 {
+		sleeps = append(sleeps, liveStart(t, "sleep", "60").Process.Pid)
+	}
+	livePoll(t, r, "sleeps listed", func(s *Snapshot) bool {
+		for _, pid := range sleeps {
+			if s.Get(pid) == nil {
+				return false
+			}
+		}
+		return true
+	})
+	d, err := r.Details(os.Getpid(), WantFDs)
+	if err != nil || d.FDErr != nil {
+		t.Fatalf("Details(self): %v %v", err, d.FDErr)
+	}
+	kept := keptStatFiles(t)
+	if d.PollerFDs != len(kept) || len(kept) < len(sleeps) {
+		t.Errorf("PollerFDs = %d, /proc/self/fd has %d at or above %d", d.PollerFDs, len(kept), keptFDBase)
+	}
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got []int
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil && n < keptFDBase {
+			want = append(want, n)
+		}
+	}
+	for _, f := range d.FDs {
+		got = append(got, f.Num)
+	}
+	// ReadDir's own descriptor was open while it listed.
+	if len(got) < len(want)-1 || len(got) > len(want) {
+		t.Errorf("listed fds %v, /proc/self/fd below %d has %v", got, keptFDBase, want)
+	}
+}

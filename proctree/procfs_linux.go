@@ -265,12 +265,13 @@ func (r *ProcReader) readBootTime(dirfd int) {
 // read with getdents64 into a reused buffer.
 func (r *ProcReader) listPIDs(dirfd int) error {
 	r.pids = r.pids[:0]
-	return getdentsNumbers(dirfd, r.dents, func(n int) { r.pids = append(r.pids, n) })
+	return getdentsNumbers(dirfd, r.dents, func(n int) bool { r.pids = append(r.pids, n); return true })
 }
 
 // getdentsNumbers calls fn for every entry of the open directory whose name
-// is a non-negative decimal number, without allocating.
-func getdentsNumbers(dirfd int, buf []byte, fn func(int)) error {
+// is a non-negative decimal number, without allocating, until fn returns
+// false.
+func getdentsNumbers(dirfd int, buf []byte, fn func(int) bool) error {
 	for {
 		n, err := unix.Getdents(dirfd, buf)
 		if err == unix.EINTR {
@@ -293,8 +294,8 @@ func getdentsNumbers(dirfd int, buf []byte, fn func(int)) error {
 			if i := bytes.IndexByte(name, 0); i >= 0 {
 				name = name[:i]
 			}
-			if num, ok := parseFDName(name); ok {
-				fn(num)
+			if num, ok := parseFDName(name); ok && !fn(num) {
+				return nil
 			}
 			off += reclen
 		}
