@@ -6,7 +6,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/proctui/proctui/proctree"
 	"github.com/proctui/proctui/sim/rawfork"
 )
 
@@ -60,8 +62,9 @@ func (st *state) toggleCloexec(pid, fd int) (Result, error) {
 	return Result{PID: pid, Syscall: call, Text: fmt.Sprintf("%s in %d returned 0: %s", call, pid, text)}, nil
 }
 
-// exec makes forked child pid execve argv. Its pid stays; descriptors
-// marked close-on-exec close, the others stay open in the new program.
+// exec makes forked child or lab image pid execve argv. Its pid stays;
+// descriptors marked close-on-exec close, the others stay open in the new
+// program.
 func (st *state) exec(pid int, argv []string) (Result, error) {
 	if err := st.enter(); err != nil {
 		return Result{}, err
@@ -74,9 +77,6 @@ func (st *state) exec(pid int, argv []string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if m.Kind != KindForked {
-		return Result{}, fmt.Errorf("%d is a lab image: e replaces the program of a forked child (fork one with f)", pid)
-	}
 	path, err := lookPath(argv[0])
 	if err != nil {
 		return Result{}, err
@@ -85,9 +85,11 @@ func (st *state) exec(pid int, argv []string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	lab := m.Kind == KindLabImage
+	start := time.Now()
 	var kept, closed []string
 	for _, fd := range fdList(pid) {
-		if fd == m.ControlFD {
+		if fd == m.ControlFD || (lab && m.labPlumbing(fd)) {
 			continue
 		}
 		if on, err := fdCloexec(pid, fd); err == nil && on {
@@ -96,7 +98,16 @@ func (st *state) exec(pid int, argv []string) (Result, error) {
 			kept = append(kept, strconv.Itoa(fd))
 		}
 	}
-	msg, err := m.conn.call(rawfork.Request{Op: rawfork.OpExec}, payload, nil, false)
+	// The new program is one the user runs: its fds 0, 1 and 2 become
+	// what Options gives such programs (/dev/null by default), dup2'd in
+	// just before execve as a shell does for a redirection, so that it
+	// cannot read proctui's keys or draw over its screen.
+	stdio, done, err := st.stdio()
+	if err != nil {
+		return Result{}, err
+	}
+	msg, err := m.conn.call(rawfork.Request{Op: rawfork.OpExec}, payload, stdio, false)
+	done()
 	switch {
 	case errors.Is(err, errEOF):
 		// The control socket is close-on-exec: EOF is execve succeeding.
@@ -105,19 +116,102 @@ func (st *state) exec(pid int, argv []string) (Result, error) {
 	default:
 		return Result{}, fmt.Errorf("execve(%q) in %d failed: %w", path, pid, msg.rep.Errno)
 	}
+	took := time.Since(start)
 	st.mu.Lock()
 	c := m.conn
 	m.conn = nil
 	m.Kind = KindProgram
 	m.Argv = append([]string(nil), argv...)
 	m.Made += fmt.Sprintf(", then exec'd %s", quoteArgs(argv))
+	// What the lab image's Go code did is gone with it: its handlers
+	// (execve resets caught signals to SIG_DFL), its streams (their
+	// threads) and its environment changes, which /proc/PID/environ now
+	// shows as the new program's environment. Ignoring SIGCHLD was reset
+	// by the raw child itself before execve.
+	m.Caught, m.Streams, m.EnvChanges = nil, nil, nil
+	m.IgnoresSIGCHLD = false
+	m.ControlFD = -1 // closed by the exec; the number is free for the program
+	// Nothing reaps its children on its own any more: the lab image's
+	// waiting threads are gone, and SIGCHLD is back at its default.
+	for _, k := range st.members {
+		if k.Parent == pid {
+			k.Detached = false
+		}
+	}
 	st.mu.Unlock()
+	st.forgetPairs(pid)
 	c.close()
 	text := fmt.Sprintf("execve(%q) in %d: same pid, new program %s; kept %s", path, pid, quoteArgs(argv), words(kept, "no descriptors"))
 	if len(closed) > 0 {
 		text += "; closed " + strings.Join(closed, " ") + " (close-on-exec)"
 	}
-	return Result{PID: pid, Syscall: fmt.Sprintf("execve(%q)", path), Text: text}, nil
+	if st.opts.Stdin == nil && st.opts.Stdout == nil && st.opts.Stderr == nil {
+		text += "; just before execve, dup2() pointed fds 0 1 2 at /dev/null, so it cannot take over the terminal"
+	}
+	text += inheritedSignals(pid)
+	return Result{PID: pid, Syscall: fmt.Sprintf("execve(%q)", path), Text: text, Took: took}, nil
+}
+
+// labPlumbing reports whether fd of lab image m is the Go runtime's or
+// the lab's own rather than a lesson's: open since the lab image started
+// (the runtime keeps its cgroup CPU files open) and still the same file,
+// or an anonymous inode (the netpoller's epoll and eventfd, the pidfds of
+// its children), which no lab action makes. All of them are
+// close-on-exec, and a lesson about which descriptors an exec closes is
+// not about them.
+func (m *member) labPlumbing(fd int) bool {
+	t := fdLink(m.PID, fd)
+	if t == "" {
+		return false
+	}
+	if was, ok := m.plumbing[fd]; ok && was == t {
+		return true
+	}
+	return strings.HasPrefix(t, "anon_inode:")
+}
+
+// openAtStart lists what pid has open above fd 2, by descriptor.
+func openAtStart(pid int) map[int]string {
+	out := map[int]string{}
+	for _, fd := range fdList(pid) {
+		if fd > 2 {
+			if t := fdLink(pid, fd); t != "" {
+				out[fd] = t
+			}
+		}
+	}
+	return out
+}
+
+// inheritedSignals says which signals the new program of pid starts with
+// blocked or ignored, from /proc/PID/status: execve keeps both the mask
+// and SIG_IGN dispositions. "" when there are none.
+func inheritedSignals(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return ""
+	}
+	var parts []string
+	for _, line := range strings.Split(string(b), "\n") {
+		for _, f := range []struct{ key, what string }{
+			{"SigBlk:", "blocked (execve keeps the signal mask)"},
+			{"SigIgn:", "ignored (execve keeps SIG_IGN)"},
+		} {
+			v, ok := strings.CutPrefix(line, f.key)
+			if !ok {
+				continue
+			}
+			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil || mask == 0 {
+				continue
+			}
+			parts = append(parts, strings.Join(proctree.SignalSet{Mask: mask, Known: true}.Names(), " ")+" "+f.what)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; it starts with " + strings.Join(parts, ", and ")
 }
 
 func words(list []string, none string) string {
@@ -146,6 +240,15 @@ func (st *state) passFD(from, fromSock, fd, to, toSock int) (Result, error) {
 	if a.Kind != KindLabImage || b.Kind != KindLabImage {
 		return Result{}, errors.New("passing a descriptor over a socket takes two lab images")
 	}
+	if fd == a.ControlFD {
+		return Result{}, fmt.Errorf("fd %d of %d is its control socket, proctui's line to it; it cannot be passed", fd, from)
+	}
+	return st.passFDOver(a, fromSock, fd, b, toSock)
+}
+
+// passFDOver is passFD once both lab images are found.
+func (st *state) passFDOver(a *member, fromSock, fd int, b *member, toSock int) (Result, error) {
+	from, to := a.PID, b.PID
 	if _, err := fdCall(a, rawfork.Request{Op: rawfork.OpSendFD, Arg0: int64(fromSock), Arg1: int64(fd)}, nil, nil); err != nil {
 		return Result{}, fmt.Errorf("sendmsg(%d, SCM_RIGHTS fd %d) in %d: %w", fromSock, fd, from, err)
 	}

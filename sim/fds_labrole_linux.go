@@ -97,23 +97,13 @@ func (s *labServer) handleFD(req rawfork.Request, payload []byte, fds []int, rep
 		err := unix.Sendmsg(int(req.Arg0), []byte{'!'}, unix.UnixRights(int(req.Arg1)), nil, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
 		rep.Errno = errnoOf0(err)
 	case rawfork.OpRecvFD:
-		oob := make([]byte, unix.CmsgSpace(4*rawfork.MaxPassFDs))
-		_, oobn, _, _, err := unix.Recvmsg(int(req.Arg0), make([]byte, 1), oob, unix.MSG_DONTWAIT)
-		if err != nil {
-			rep.Errno = errnoOf(err)
-			return true
-		}
-		got := rawfork.ParseRights(oob[:oobn])
-		if len(got) == 0 {
-			rep.Errno = unix.ENOMSG
-			return true
-		}
-		closeFDs(got[1:])
-		rep.Val = int64(got[0])
+		s.recvFD(int(req.Arg0), rep)
 	case rawfork.OpSetEnv:
 		rep.Errno = s.setEnv(string(payload))
+	case rawfork.OpOpenFile:
+		s.openFile(payload, rep)
 	case rawfork.OpStream:
-		s.stream(int(req.Arg0), req.Arg1, rep)
+		s.stream(int(req.Arg0), req.Arg1, req.Flags, rep)
 	default:
 		return false
 	}

@@ -117,6 +117,7 @@ func (st *state) closeFD(pid, fd int) (Result, error) {
 	if _, err := fdCall(m, rawfork.Request{Op: rawfork.OpCloseFD, Arg0: int64(fd)}, nil, nil); err != nil {
 		return Result{}, fmt.Errorf("%s in %d failed: %w", call, pid, err)
 	}
+	st.dropEndedStreams(m, fd)
 	return Result{PID: pid, Syscall: call,
 		Text: fmt.Sprintf("%s in %d returned 0: fd %d is free again; once no process holds a pipe's write end, its reader's read() returns 0 (end of file)", call, pid, fd)}, nil
 }
@@ -235,6 +236,7 @@ func (st *state) socketPair(a, b int) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("%d made the socket pair (keeping fd %d), but %d could not take the other end: %w", a, msg.rep.Val, b, err)
 	}
+	st.addPair(a, int(msg.rep.Val), b, int(got.rep.Val))
 	res.Syscall += " + sendmsg(SCM_RIGHTS)"
 	res.Text = fmt.Sprintf("socketpair() in %d returned fds %d and %d; %d sent fd %d with SCM_RIGHTS and closed it, and proctui passed it on to %d as fd %d: %d's fd %d and %d's fd %d are connected both ways",
 		a, msg.rep.PID, msg.rep.Val, a, msg.rep.PID, b, got.rep.Val, a, msg.rep.Val, b, got.rep.Val)

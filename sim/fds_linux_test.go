@@ -290,8 +290,8 @@ func TestStreamsCountBytes(t *testing.T) {
 	// Stop the writer, then close its end: the reader sees end of file.
 	l.must(l.Stream(a, wfd, true))
 	written := streamOf(l, a, wfd).Bytes
-	if streamOf(l, a, wfd).FD != -1 {
-		t.Errorf("stopped stream still listed: %+v", streamOf(l, a, wfd))
+	if s := streamOf(l, a, wfd); s.Ended != "stopped" || s.Bytes == 0 {
+		t.Errorf("stopped stream: %+v, want its final count and Ended \"stopped\"", s)
 	}
 	l.must(l.CloseFD(a, wfd))
 	eventually(t, "the reader's end of file", func() bool { return streamOf(l, b, rfd).Ended == "end of file" })

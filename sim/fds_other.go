@@ -15,3 +15,5 @@ func (st *state) exec(int, []string) (Result, error)             { return Result
 func (st *state) toggleCloexec(int, int) (Result, error)         { return Result{}, ErrUnsupported }
 func (st *state) passFD(int, int, int, int, int) (Result, error) { return Result{}, ErrUnsupported }
 func (st *state) setEnv(int, string) (Result, error)             { return Result{}, ErrUnsupported }
+func (st *state) openFile(int, string) (Result, error)           { return Result{}, ErrUnsupported }
+func (st *state) passFDTo(int, int, int) (Result, error)         { return Result{}, ErrUnsupported }

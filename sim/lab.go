@@ -111,8 +111,12 @@ type Member struct {
 	// Caught counts the signals a lab image caught (SIGCHLD always, and
 	// every signal set to catch), by signal number.
 	Caught []SignalCount
-	// Streams are the descriptors a lab image moves bytes on (OpStream),
-	// with the counts it reported.
+	// Streams are the descriptors a lab image moves bytes on (Stream),
+	// with the counts it reported: at most one entry per descriptor and
+	// direction, so a socket can have two, told apart by Write (see
+	// FDStream). A stream that ended stays listed, with its final count
+	// and why it ended, until one starts again on that descriptor in that
+	// direction or CloseFD closes the descriptor.
 	Streams []FDStream
 	// EnvChanges are the variables a lab image set ("KEY=VALUE") or
 	// unset ("KEY") since its exec: /proc/PID/environ does not show them.
@@ -121,12 +125,23 @@ type Member struct {
 
 // FDStream is a lab image writing a line every second to a descriptor, or
 // reading whatever comes from it, and what it reported so far.
+//
+// The direction is Write: true counts the bytes the process wrote to FD
+// (sent, on a socket), false the bytes it read from FD (received). On a
+// socket pair between lab images A and B, A's writing entry and B's
+// reading entry count the same bytes: once both have stopped, and B has
+// read what was in flight, the two counts are equal, and the same holds
+// for B's writing entry and A's reading entry.
 type FDStream struct {
 	FD    int
-	Write bool  // writing; false: reading
+	Write bool  // direction: writing to FD (sending); false: reading from it (receiving)
 	Bytes int64 // written or read so far
-	// Ended says why it stopped: "end of file", "EPIPE", "stopped"; ""
-	// while it runs.
+	// Socket: FD is a socket, so the bytes go to and come from the
+	// process at the other end ("sent" and "received" rather than
+	// "wrote" and "read").
+	Socket bool
+	// Ended says why it stopped: "end of file", "EPIPE", "stopped" (by
+	// Stream); "" while it runs.
 	Ended string
 }
 
@@ -248,14 +263,45 @@ func (l *Lab) RunPipeline(parent int, left, right []string) (Result, error) {
 
 // Stream makes lab image pid write a short line to fd every second
 // (write) or read whatever comes from fd, reporting the bytes it moved in
-// Member.Streams; called again for the same fd and direction, it stops.
-// End of file and EPIPE come as notes.
+// Member.Streams; called again for the same fd and direction, it stops
+// that direction only (its entry stays, Ended "stopped", its count final).
+// Writing to a socket also starts reading it, unless a reading stream
+// runs there already, so that both directions are counted; the reading
+// one stops with Stream(pid, fd, false). A descriptor passed over a socket
+// while it is being read is kept for PassFD / PassFDTo, and the one byte
+// that carried it is not counted. End of file and EPIPE come as notes.
 func (l *Lab) Stream(pid, fd int, write bool) (Result, error) { return l.st.stream(pid, fd, write) }
 
-// Exec makes forked child pid replace its program with argv (execve): the
-// pid stays, descriptors marked close-on-exec close and the rest stay.
-// Result.Text lists both ("kept 0 1 2 4; closed 3 (close-on-exec)").
+// Exec makes forked child or lab image pid replace its program with argv
+// (execve): the pid stays, descriptors marked close-on-exec close and the
+// rest stay. Result.Text lists both ("kept 0 1 2 4; closed 3
+// (close-on-exec)"), and the signals the new program starts with blocked
+// or ignored, which execve keeps. Just before execve, fds 0, 1 and 2 are
+// pointed (dup2) at what Options gives the programs the user runs,
+// /dev/null by default, so the program cannot take over the terminal. A
+// lab image execs with only the signals the user blocked in it still
+// blocked (not the mask it gates signals with), and with its environment
+// changes applied. Either way the member becomes KindProgram, its
+// ControlFD -1, and Caught, Streams and EnvChanges empty (its handlers,
+// stream threads and environ are gone); Result.Took is the round trip to
+// the EOF that says execve succeeded.
 func (l *Lab) Exec(pid int, argv []string) (Result, error) { return l.st.exec(pid, argv) }
+
+// OpenFile makes lab image or forked child pid call open(path,
+// O_RDWR|O_CREAT) with mode 0644, without close-on-exec. path "" is a new
+// scratch file (notes, notes-2 …) in the lab's own temporary directory,
+// which Close removes. Result.Text names the new descriptor ("…
+// returned fd 5"), and Result.Status is it alone ("5"). WriteFD, ReadFD
+// and Stream work on it and move its offset.
+func (l *Lab) OpenFile(pid int, path string) (Result, error) { return l.st.openFile(pid, path) }
+
+// PassFDTo makes lab image from send its descriptor fd to lab image to
+// with SCM_RIGHTS over a unix socket that joins the two: one SocketPair
+// split between them, or any socket whose peer (sock_diag) the other one
+// holds. The new descriptor in to shares the open file, offset included.
+// With no such socket the error says to make a socket pair with o first;
+// the control socket cannot be passed.
+func (l *Lab) PassFDTo(from, fd, to int) (Result, error) { return l.st.passFDTo(from, fd, to) }
 
 // ToggleCloexec sets close-on-exec on fd of lab process pid, or clears it
 // when set.

@@ -37,6 +37,13 @@ type state struct {
 	members map[int]*member
 	pending int // slots reserved by actions in flight
 	closed  bool
+	// pairs are the socket pairs SocketPair split between two lab
+	// processes, for PassFDTo (see passfd_linux.go).
+	pairs []sockPair
+
+	// files is the lab's own directory for scratch files (OpenFile with
+	// no path), removed by Close.
+	files scratchFiles
 
 	// busy is held shared by every action, so that Close can let the
 	// ones in flight finish before it ends the lab.
@@ -62,6 +69,10 @@ type member struct {
 	cow    bool          // it shares proctui's copy-on-write buffer (a raw fork of proctui or of such a child)
 	expect bool          // its exit was asked for: no note
 	gone   bool          // reaped and forgotten
+	// plumbing is what a lab image had open when it joined the lab, by
+	// descriptor (the link in /proc/PID/fd): its control socket and the
+	// Go runtime's own files, never a lesson's (see labPlumbing).
+	plumbing map[int]string
 }
 
 func (st *state) init(opts Options) error {
@@ -309,6 +320,9 @@ func (st *state) add(m *member) {
 	}
 	if s, ok := readStat(m.PID); ok {
 		m.start = s.start
+	}
+	if m.Kind == KindLabImage && m.conn != nil {
+		m.plumbing = openAtStart(m.PID)
 	}
 	st.mu.Lock()
 	st.pending--
@@ -639,6 +653,9 @@ func (st *state) shutdown() error {
 
 	st.freeCow()
 	var errs []error
+	if err := st.files.remove(); err != nil {
+		errs = append(errs, err)
+	}
 	if st.unsetSubreaper {
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0); err != nil {
 			errs = append(errs, fmt.Errorf("prctl(PR_SET_CHILD_SUBREAPER, 0): %w", err))

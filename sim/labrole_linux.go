@@ -209,6 +209,8 @@ func (s *labServer) handle(req rawfork.Request, payload []byte, fds []int) {
 		rep.PID = int64(pid)
 	case rawfork.OpWait:
 		s.wait(req.Arg0, &rep)
+	case rawfork.OpExec:
+		s.execve(payload, fds, &rep)
 	case rawfork.OpDetach:
 		pid := int(req.Arg0)
 		s.mu.Lock()

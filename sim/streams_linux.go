@@ -2,14 +2,20 @@ package sim
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/proctui/proctui/sim/rawfork"
 )
 
-// stream starts (or, when one runs on fd, stops) lab image pid writing a
-// line a second to fd (write) or reading whatever comes from it.
+// stream starts (or, when one runs on fd in that direction, stops) lab
+// image pid writing a line a second to fd (write) or reading whatever
+// comes from it. Writing to a socket also starts reading it, unless a
+// reading stream runs there already, so that what the other end sends
+// is counted too; each direction stops on its own key.
 func (st *state) stream(pid, fd int, write bool) (Result, error) {
 	if err := st.enter(); err != nil {
 		return Result{}, err
@@ -25,56 +31,99 @@ func (st *state) stream(pid, fd int, write bool) (Result, error) {
 	if fd == m.ControlFD {
 		return Result{}, fmt.Errorf("fd %d of %d is its control socket", fd, pid)
 	}
-	running := false
-	st.mu.Lock()
-	for _, s := range m.Streams {
-		if s.FD == fd && s.Ended == "" && s.Write == write {
-			running = true
-		}
-	}
-	st.mu.Unlock()
-	mode := int64(rawfork.StreamRead)
+	socket := strings.HasPrefix(fdLink(pid, fd), "socket:")
 	verb := "read whatever comes from"
 	if write {
-		mode, verb = rawfork.StreamWrite, "write a line every second to"
+		verb = "write a line every second to"
 	}
-	if running {
-		mode = rawfork.StreamStop
+	if st.streamRunning(m, fd, write) {
+		return st.stopStream(m, fd, write)
 	}
-	// The table changes before the command goes out: the first report can
-	// arrive before the answer.
-	st.mu.Lock()
-	kept := m.Streams[:0]
-	for _, s := range m.Streams {
-		if s.FD != fd {
-			kept = append(kept, s)
-		}
-	}
-	m.Streams = kept
-	if !running {
-		m.Streams = append(m.Streams, FDStream{FD: fd, Write: write})
-	}
-	st.mu.Unlock()
-	if _, err := fdCall(m, rawfork.Request{Op: rawfork.OpStream, Arg0: int64(fd), Arg1: mode}, nil, nil); err != nil {
-		st.mu.Lock()
-		for i, s := range m.Streams {
-			if s.FD == fd {
-				m.Streams = append(m.Streams[:i], m.Streams[i+1:]...)
-				break
-			}
-		}
-		st.mu.Unlock()
+	if err := st.startStream(m, fd, write, socket); err != nil {
 		return Result{}, fmt.Errorf("%d cannot %s fd %d: %w", pid, verb, fd, err)
-	}
-	if running {
-		return Result{PID: pid, Text: fmt.Sprintf("%d stopped moving bytes on fd %d", pid, fd)}, nil
 	}
 	call := fmt.Sprintf("read(%d)", fd)
 	if write {
 		call = fmt.Sprintf("write(%d)", fd)
 	}
-	return Result{PID: pid, Syscall: call,
-		Text: fmt.Sprintf("%d will %s fd %d and report the bytes it moved; the counts show in its fd table", pid, verb, fd)}, nil
+	text := fmt.Sprintf("%d will %s fd %d and report the bytes it moved; the counts show in its fd table", pid, verb, fd)
+	if write && socket && !st.streamRunning(m, fd, false) {
+		if err := st.startStream(m, fd, false, socket); err == nil {
+			call += " + read(" + strconv.Itoa(fd) + ")"
+			text = fmt.Sprintf("%d will write a line every second to socket fd %d and read whatever comes back from the other end; both counts show in its fd table", pid, fd)
+		}
+	}
+	return Result{PID: pid, Syscall: call, Text: text}, nil
+}
+
+// streamRunning reports whether m has a stream on fd in that direction
+// that has not ended.
+func (st *state) streamRunning(m *member, fd int, write bool) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, s := range m.Streams {
+		if s.FD == fd && s.Write == write && s.Ended == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// startStream replaces what the table had for fd in that direction with a
+// new stream and starts it. The table changes before the command goes
+// out: the first report can arrive before the answer.
+func (st *state) startStream(m *member, fd int, write, socket bool) error {
+	mode := int64(rawfork.StreamRead)
+	if write {
+		mode = rawfork.StreamWrite
+	}
+	same := func(s FDStream) bool { return s.FD == fd && s.Write == write }
+	st.mu.Lock()
+	m.Streams = slices.DeleteFunc(m.Streams, same)
+	m.Streams = append(m.Streams, FDStream{FD: fd, Write: write, Socket: socket})
+	st.mu.Unlock()
+	if _, err := fdCall(m, rawfork.Request{Op: rawfork.OpStream, Arg0: int64(fd), Arg1: mode}, nil, nil); err != nil {
+		st.mu.Lock()
+		m.Streams = slices.DeleteFunc(m.Streams, same)
+		st.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// stopStream stops m's stream on fd in that direction. The lab image
+// answers once the stream has sent its last report, so the count the
+// table keeps (Ended "stopped") is final.
+func (st *state) stopStream(m *member, fd int, write bool) (Result, error) {
+	flags := uint32(rawfork.StreamRead)
+	what := "reading from"
+	if write {
+		flags, what = rawfork.StreamWrite, "writing to"
+	}
+	if _, err := fdCall(m, rawfork.Request{Op: rawfork.OpStream, Flags: flags, Arg0: int64(fd), Arg1: rawfork.StreamStop}, nil, nil); err != nil {
+		return Result{}, fmt.Errorf("%d could not stop %s fd %d: %w", m.PID, what, fd, err)
+	}
+	var n int64
+	st.mu.Lock()
+	for i := range m.Streams {
+		s := &m.Streams[i]
+		if s.FD == fd && s.Write == write && s.Ended == "" {
+			s.Ended = "stopped"
+			n = s.Bytes
+		}
+	}
+	st.mu.Unlock()
+	return Result{PID: m.PID, Text: fmt.Sprintf("%d stopped %s fd %d after %d bytes", m.PID, what, fd, n)}, nil
+}
+
+// dropEndedStreams forgets the streams on fd that have ended, once fd is
+// closed: the number is free, and the next file to get it is another
+// one. A stream still running when its descriptor closes reports the
+// error it meets (EBADF) and stays listed with it.
+func (st *state) dropEndedStreams(m *member, fd int) {
+	st.mu.Lock()
+	m.Streams = slices.DeleteFunc(m.Streams, func(s FDStream) bool { return s.FD == fd && s.Ended != "" })
+	st.mu.Unlock()
 }
 
 // onFDReport takes a lab image's report on a stream. It reports whether
@@ -90,8 +139,8 @@ func (st *state) onFDReport(pid int, rep rawfork.Reply) bool {
 	if m != nil {
 		for i := range m.Streams {
 			s := &m.Streams[i]
-			if s.FD != fd || s.Write != write {
-				continue
+			if s.FD != fd || s.Write != write || s.Ended != "" {
+				continue // another stream, or one that has ended
 			}
 			s.Bytes = rep.Val
 			switch {

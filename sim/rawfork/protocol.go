@@ -39,7 +39,7 @@ const (
 	OpFork    Op = 3 // fork; Reply.PID = the child, its control socket attached; Arg0 = 1 asks for a real fork
 	OpWait    Op = 4 // wait4(Arg0, WNOHANG); Reply.PID = what wait4 returned, Reply.Val = the status
 	OpSigchld Op = 5 // Arg0 = 1: set SIGCHLD to SIG_IGN; 0: back to SIG_DFL
-	OpExec    Op = 6 // execve the payload (EncodeExec); a reply means it failed
+	OpExec    Op = 6 // execve the payload (EncodeExec); a reply means it failed (a lab image serves it too)
 
 	OpSpawn  Op = 7 // lab image: fork + exec the payload; Flags SpawnLab: the lab image, its control socket attached
 	OpDetach Op = 8 // lab image: reap child Arg0 as soon as it exits, then send OpNote
@@ -90,7 +90,7 @@ const (
 	OpSocketPair Op = 65
 	// OpStream (lab image only) starts or stops moving bytes on fd Arg0:
 	// Arg1 StreamWrite writes a short line every second, StreamRead reads
-	// whatever comes, StreamStop stops either. Each write or read is
+	// whatever comes, StreamStop stops (see below). Each write or read is
 	// reported with OpFDBytes.
 	OpStream Op = 66
 	// OpCloexec sets (Arg1 = 1) or clears (0) close-on-exec on fd Arg0.
@@ -100,7 +100,9 @@ const (
 	OpSendFD Op = 68
 	// OpRecvFD (lab image) receives one descriptor from the unix socket
 	// Arg0, if one is waiting (EAGAIN if not), and keeps it without
-	// close-on-exec: Reply.Val is its number.
+	// close-on-exec: Reply.Val is its number. While a reading stream
+	// runs on the socket, the stream takes what arrives and keeps any
+	// descriptor for OpRecvFD, which waits a moment for one.
 	OpRecvFD Op = 69
 	// OpSetEnv (lab image) sets the variable in the payload, "KEY=VALUE",
 	// or unsets it when the payload is just "KEY". What it runs from then
@@ -113,9 +115,18 @@ const (
 	// OpFDEOF is a lab image's unasked report: read() on fd Reply.PID
 	// returned 0, end of file, after Reply.Val bytes.
 	OpFDEOF Op = 131
+
+	// OpOpenFile opens the path in the payload (NUL-terminated) with
+	// open(path, O_RDWR|O_CREAT, 0644), without close-on-exec, in a raw
+	// fork child or a lab image: Reply.Val is the new descriptor.
+	OpOpenFile Op = 71
 )
 
-// Arg1 of OpStream.
+// Arg1 of OpStream. A descriptor can have one stream of each direction
+// at once (a lab image writes to a socket and reads from it). With
+// StreamStop, Flags StreamWrite or StreamRead stops only the stream of
+// that direction, Flags 0 both; a stop is answered once the stream has
+// sent its last OpFDBytes.
 const (
 	StreamStop  = 0
 	StreamWrite = 1
@@ -191,6 +202,8 @@ func (o Op) String() string {
 		return "fdbytes"
 	case OpFDEOF:
 		return "fdeof"
+	case OpOpenFile:
+		return "openfile"
 	}
 	return fmt.Sprintf("op %d", uint32(o))
 }

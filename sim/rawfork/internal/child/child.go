@@ -28,6 +28,7 @@ const (
 	OpReadFD      = 64 // if poll says ready: read(Arg0, buf, Arg1); reply: Val = bytes read
 	OpSocketPair  = 65 // socketpair(AF_UNIX, SOCK_STREAM); reply: PID, Val = the ends
 	OpCloexec     = 67 // fcntl(Arg0, F_SETFD, Arg1 != 0 ? FD_CLOEXEC : 0)
+	OpOpenFile    = 71 // openat(AT_FDCWD, payload, O_RDWR|O_CREAT, 0644); reply: Val = the fd
 	PipePassRead  = 1
 	PipePassWrite = 2
 
@@ -294,6 +295,8 @@ func serve(s *Scratch) {
 				writeFD(s)
 			case OpReadFD:
 				readFD(s)
+			case OpOpenFile:
+				openFile(s)
 			case OpTouch:
 				touch(s)
 			default:
@@ -783,6 +786,27 @@ func readFD(s *Scratch) {
 		s.req.Arg1 = ExecBufSize
 	}
 	s.ret = sys(s, unix.SYS_READ, uintptr(s.req.Arg0), uintptr(unsafe.Pointer(&s.buf)), uintptr(s.req.Arg1), 0)
+	s.rep.Errno = uint32(s.errno)
+	s.rep.Val = int64(s.ret)
+}
+
+// openFile opens the path in the payload with openat(AT_FDCWD, path,
+// O_RDWR|O_CREAT, 0644), without O_CLOEXEC, as open() in a C program
+// does: the new descriptor survives an exec. A NUL is written after the
+// payload, so the path always ends inside s.buf (which has a spare word
+// past ExecBufSize).
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func openFile(s *Scratch) {
+	s.ret -= RecordSize // payload length
+	if s.ret < 1 || s.ret > ExecBufSize {
+		s.rep.Errno = uint32(unix.EINVAL)
+		return
+	}
+	*(*byte)(unsafe.Add(unsafe.Pointer(&s.buf), s.ret)) = 0
+	s.ret = sys(s, unix.SYS_OPENAT, ^uintptr(-unix.AT_FDCWD-1), uintptr(unsafe.Pointer(&s.buf)), unix.O_RDWR|unix.O_CREAT, 0o644)
 	s.rep.Errno = uint32(s.errno)
 	s.rep.Val = int64(s.ret)
 }
