@@ -6,6 +6,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/proctui/proctui/proctree"
+	"github.com/proctui/proctui/ui"
 )
 
 // detailsPane is the details of the selected process, in a viewport that
@@ -25,6 +26,18 @@ type detailsPane struct {
 	seq     uint64
 	busy    bool
 	showEnv bool
+
+	// fdRows is where the fd rows are among lines. The cursor is on
+	// descriptor cursorFD (when hasCursor), found at fdRows[cursorIdx] by
+	// the last render: it follows the number across polls, and when that
+	// descriptor is gone it stays at the same place in the table.
+	fdRows    []ui.FDRow
+	cursorFD  int
+	cursorIdx int
+	hasCursor bool
+	// waitFD counts the details reads to wait for cursorFD to show up
+	// (a descriptor an action just made) before the cursor gives up on it.
+	waitFD int
 }
 
 func newDetailsPane() detailsPane {
@@ -33,9 +46,9 @@ func newDetailsPane() detailsPane {
 	return detailsPane{vp: vp}
 }
 
-func (d *detailsPane) setLines(lines []string) {
-	d.lines = lines
-	d.vp.SetContentLines(lines)
+func (d *detailsPane) setLines(v ui.DetailsView) {
+	d.lines, d.fdRows = v.Lines, v.FDRows
+	d.vp.SetContentLines(v.Lines)
 }
 
 // visible is the part of the content the viewport shows.
@@ -43,11 +56,6 @@ func (d *detailsPane) visible() []string {
 	off := min(d.vp.YOffset(), len(d.lines))
 	end := min(off+d.vp.Height(), len(d.lines))
 	return d.lines[off:end]
-}
-
-// update scrolls with the navigation keys.
-func (d *detailsPane) update(msg tea.KeyPressMsg, k *KeyMap) bool {
-	return scrollViewport(&d.vp, msg, k)
 }
 
 // scrollViewport moves vp by one of the navigation keys; it reports false

@@ -17,6 +17,7 @@ type KeyMap struct {
 	Memory                                  key.Binding
 	Pipe, Socket, CloseFD, WriteFD          key.Binding
 	ReadFD, Exec, Cloexec, SetEnv           key.Binding
+	PassFD, OpenFile                        key.Binding
 	Pause, Help, Quit                       key.Binding
 	Timeline                                key.Binding
 	// Interrupt quits even from a prompt, where q is just a letter.
@@ -60,6 +61,8 @@ func DefaultKeyMap() KeyMap {
 		Exec:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "exec")),
 		Cloexec:   key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "toggle close-on-exec")),
 		SetEnv:    key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "set/unset a variable")),
+		PassFD:    key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "pass an fd (like p)")),
+		OpenFile:  key.NewBinding(key.WithKeys("O"), key.WithHelp("O", "open a file")),
 		Pause:     key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "pause")),
 		Timeline:  key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "event timeline")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
@@ -77,13 +80,40 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Fork, k.Run, k.Exit, k.Wait, k.Detach, k.Signal, k.Scope, k.Search, k.Help, k.Quit}
 }
 
-// FullHelp is the help shown by ?, in columns.
+// DetailsHelp is the one-line help while the details pane has the
+// keyboard: the keys that act on the descriptor under the cursor. It fits
+// in 80 columns; ? is in the status line.
+func (k KeyMap) DetailsHelp() []key.Binding {
+	short := func(b key.Binding, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+	}
+	return []key.Binding{
+		key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "fd row")),
+		short(k.CloseFD, "close"), short(k.WriteFD, "write"), short(k.ReadFD, "read"),
+		short(k.Cloexec, "cloexec"), short(k.PassFD, "pass"), short(k.OpenFile, "open"),
+		short(k.Focus, "tree"),
+	}
+}
+
+// FullHelp is the help shown by ?, in three columns that fit 80×24: the
+// moves share lines ("↑↓ j k move"), as in the README's table.
 func (k KeyMap) FullHelp() [][]key.Binding {
+	both := func(a, b key.Binding, keys, desc string) key.Binding {
+		bd := key.NewBinding(key.WithKeys(append(a.Keys(), b.Keys()...)...), key.WithHelp(keys, desc))
+		bd.SetEnabled(a.Enabled() || b.Enabled())
+		return bd
+	}
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Collapse, k.Expand, k.Focus, k.Search, k.Next, k.Prev, k.Clear},
-		{k.Fork, k.Run, k.Exit, k.Wait, k.Detach, k.Memory, k.Signal, k.Disp},
-		{k.Scope, k.Env, k.Timeline, k.Pause, k.Help, k.Quit},
-		{k.Pipe, k.Socket, k.CloseFD, k.WriteFD, k.ReadFD, k.Exec, k.Cloexec, k.SetEnv},
+		{
+			both(k.Up, k.Down, "↑↓ j k", "move"),
+			both(k.PageUp, k.PageDown, "pgup/dn", "page"),
+			both(k.Top, k.Bottom, "g G", "top, bottom"),
+			both(k.Collapse, k.Expand, "←→ h l", "fold, unfold"),
+			k.Focus, k.Search,
+			both(k.Next, k.Prev, "n N", "next, previous"),
+			k.Clear, k.Scope, k.Env, k.Timeline,
+		},
+		{k.Fork, k.Run, k.Exec, k.Exit, k.Wait, k.Detach, k.Signal, k.Disp, k.Memory, k.Pause, k.Quit},
+		{k.Pipe, k.Socket, k.CloseFD, k.WriteFD, k.ReadFD, k.Cloexec, k.OpenFile, k.PassFD, k.SetEnv},
 	}
 }

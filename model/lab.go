@@ -184,6 +184,7 @@ func (m *Model) submitExit(p *prompt) tea.Cmd {
 // onAction logs the lab's answer and polls at once, so the screen shows
 // the kernel's side of it.
 func (m *Model) onAction(msg ActionDoneMsg) tea.Cmd {
+	m.peers.Invalidate()
 	m.onSignalDone(msg)
 	if msg.Err != nil {
 		text := actionError(msg)
@@ -196,6 +197,7 @@ func (m *Model) onAction(msg ActionDoneMsg) tea.Cmd {
 		}
 		m.logEntry(msg.Time, ui.LogAction, msg.PID, msg.Result.Syscall, text)
 		m.expectTold(msg)
+		m.cursorToNewFD(msg)
 	}
 	return m.startPoll()
 }

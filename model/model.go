@@ -121,9 +121,15 @@ type Model struct {
 	matches     int // rows that match, in the current scope
 
 	details detailsPane
-	log     []ui.LogEntry
+	// peers remembers other processes' fd tables between refreshes of
+	// the details (see proctree.PeerCache); a lab action invalidates it.
+	peers *proctree.PeerCache
+
+	log []ui.LogEntry
 	// pipeMark is the process p marked as a pipe's writer (0: none).
 	pipeMark fdMark
+	// passMark is the descriptor P marked to pass (pid 0: none).
+	passMark passMark
 
 	msg    string
 	msgErr bool
@@ -158,6 +164,7 @@ func New(cfg Config) Model {
 		marks:       map[int]mark{},
 		zombieSince: map[int]time.Time{},
 		details:     newDetailsPane(),
+		peers:       &proctree.PeerCache{},
 	}
 	m.tree.collapsed = map[int]bool{}
 	// Init starts the first poll; until its answer no other may start.
@@ -238,6 +245,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case ActionDoneMsg:
 		return m.onAction(msg)
 	case noteMsg:
+		m.peers.Invalidate()
 		m.logf(msg.note.Time, ui.LogNote, "%s", msg.note.Text)
 		return tea.Batch(m.startPoll(), waitNote(m.cfg.Lab.Notes()))
 	case notesClosedMsg:
@@ -286,9 +294,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.buildOverlay()
 	case key.Matches(msg, k.Focus):
 		if m.focus == focusTree {
-			m.focus = focusDetails
+			m.focusOnDetails()
 		} else {
-			m.focus = focusTree
+			m.focusOnTree()
 		}
 	case key.Matches(msg, k.Pause):
 		return m.togglePause()
@@ -298,6 +306,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Search):
 		m.prompt = newPrompt(promptSearch, m.styles, m.width, "/", "enter keeps · esc clears", m.query, "pid or name")
 	case key.Matches(msg, k.Clear):
+		if m.clearMarks() && m.query == "" {
+			return nil
+		}
 		m.setQuery("")
 		return m.requestDetails()
 	case key.Matches(msg, k.Next), key.Matches(msg, k.Prev):
@@ -333,13 +344,17 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Socket):
 		return m.pairKey("socket pair")
 	case key.Matches(msg, k.CloseFD):
-		return m.fdPrompt(promptCloseFD)
+		return m.fdKey(promptCloseFD)
 	case key.Matches(msg, k.WriteFD):
-		return m.fdPrompt(promptWriteFD)
+		return m.fdKey(promptWriteFD)
 	case key.Matches(msg, k.ReadFD):
-		return m.fdPrompt(promptReadFD)
+		return m.fdKey(promptReadFD)
 	case key.Matches(msg, k.Cloexec):
-		return m.fdPrompt(promptCloexec)
+		return m.fdKey(promptCloexec)
+	case key.Matches(msg, k.PassFD):
+		return m.passKey()
+	case key.Matches(msg, k.OpenFile):
+		return m.openPrompt()
 	case key.Matches(msg, k.Exec):
 		return m.execPrompt()
 	case key.Matches(msg, k.SetEnv):
@@ -353,7 +368,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 // onPaneKey gives navigation keys to the focused pane.
 func (m *Model) onPaneKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.focus == focusDetails {
-		m.details.update(msg, &m.keys)
+		m.onDetailsKey(msg)
 		return nil
 	}
 	before := m.tree.sel
@@ -398,7 +413,12 @@ func (m *Model) onPromptKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.submitExec(p)
 		case promptSetEnv:
 			return m.submitEnv(p)
+		case promptOpen:
+			return m.submitOpen(p)
 		}
+	case key.Matches(msg, m.keys.Focus) && p.fdKind():
+		m.promptToTable(p)
+		return nil
 	}
 	return m.onPromptInput(msg)
 }
@@ -486,7 +506,13 @@ func (m *Model) syncKeys() {
 		m.keys.Pause.SetHelp("space", "pause")
 	}
 	on := m.query != ""
-	m.keys.Clear.SetEnabled(on)
+	marked := m.pipeMark.pid != 0 || m.passMark.pid != 0
+	m.keys.Clear.SetEnabled(on || marked)
+	if on {
+		m.keys.Clear.SetHelp("esc", "clear search")
+	} else {
+		m.keys.Clear.SetHelp("esc", "clear mark")
+	}
 	m.keys.Next.SetEnabled(on)
 	m.keys.Prev.SetEnabled(on)
 	m.buildHelpLine()
@@ -560,6 +586,10 @@ func (m *Model) buildHelpLine() {
 	if m.styles == nil {
 		return
 	}
+	if m.focus == focusDetails {
+		m.helpLine = " " + m.help.ShortHelpView(m.keys.DetailsHelp())
+		return
+	}
 	m.helpLine = " " + m.help.ShortHelpView(m.keys.ShortHelp())
 }
 
@@ -580,6 +610,7 @@ func (m *Model) buildOverlay() {
 // its details.
 func (m *Model) selectionMoved() tea.Cmd {
 	m.details.vp.GotoTop()
+	m.details.resetCursor()
 	m.refreshDetails()
 	return m.requestDetails()
 }
@@ -594,10 +625,15 @@ func (m *Model) onClick(ms tea.Mouse) tea.Cmd {
 		return nil
 	}
 	if ms.X > lay.TreeW {
-		m.focus = focusDetails
+		if m.focus != focusDetails {
+			m.focusOnDetails()
+		}
+		m.clickDetails(ms.Y)
 		return nil
 	}
-	m.focus = focusTree
+	if m.focus != focusTree {
+		m.focusOnTree()
+	}
 	i := m.tree.offset + m.rowAt(ms.Y-lay.TreeTop())
 	if ms.Y < lay.TreeTop() || i >= len(m.tree.rows) {
 		return nil

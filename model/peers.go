@@ -1,6 +1,10 @@
 package model
 
-import "github.com/proctui/proctui/proctree"
+import (
+	"time"
+
+	"github.com/proctui/proctui/proctree"
+)
 
 // peerSources is where the other ends of the selected process's pipes and
 // sockets are looked for: the lab and the rows on screen (pid -> comm).
@@ -12,7 +16,8 @@ func (m *Model) peerSources(r proctree.Reader) map[int]string {
 	}
 	out := map[int]string{}
 	// Only the rows on screen: each candidate costs a read of its fd
-	// directory, on every poll, and with --all the tree holds them all.
+	// directory (remembered for a few seconds by the PeerCache), and with
+	// --all the tree holds them all.
 	end := min(m.tree.offset+m.tree.height, len(m.tree.rows))
 	for i := max(0, m.tree.offset); i < end; i++ {
 		if p := m.tree.rows[i].Proc; p != nil && m.tree.rows[i].Ghost == nil {
@@ -34,9 +39,14 @@ func (m *Model) peerSources(r proctree.Reader) map[int]string {
 	return out
 }
 
-// linkPeers fills in d's peers from sources (see peerSources).
-func linkPeers(d *proctree.Details, comm string, sources map[int]string) {
-	if d != nil && sources != nil {
+// linkPeers fills in d's peers from sources (see peerSources), through
+// the cache c when there is one.
+func linkPeers(c *proctree.PeerCache, d *proctree.Details, comm string, sources map[int]string) {
+	switch {
+	case d == nil || sources == nil:
+	case c == nil:
 		proctree.LinkPeers(d, comm, sources)
+	default:
+		c.Link(d, comm, sources, time.Now())
 	}
 }

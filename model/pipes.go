@@ -60,10 +60,12 @@ func (m *Model) pairKey(kind string) tea.Cmd {
 			k, first = "o", "one end"
 		}
 		m.setMsg(kind+": "+strconv.Itoa(pid)+" "+name+" will hold "+first+"; press "+k+" on the other process ("+k+" here again: both ends in "+strconv.Itoa(pid)+")", false)
+		m.syncKeys()
 		return nil
 	}
 	a := m.pipeMark
 	m.pipeMark = fdMark{}
+	m.syncKeys()
 	lab := m.cfg.Lab
 	if kind == "pipe" {
 		return act("pipe", a.pid, a.name, func() (sim.Result, error) { return lab.Pipe(a.pid, pid) })
@@ -81,7 +83,7 @@ func (m *Model) fdPrompt(kind promptKind) tea.Cmd {
 	verb := map[promptKind]string{promptCloseFD: "close", promptWriteFD: "write a line to", promptReadFD: "read once from", promptCloexec: "toggle close-on-exec on"}[kind]
 	m.prompt = newPrompt(kind, m.styles, m.width,
 		verb+" which fd of "+strconv.Itoa(pid)+" "+name+"?",
-		"enter "+strings.Fields(verb)[0]+"s · esc cancels", m.likelyFD(pid, kind), "fd")
+		"tab picks from the fd table · enter "+strings.Fields(verb)[0]+"s · esc cancels", m.likelyFD(pid, kind), "fd")
 	m.prompt.target, m.prompt.name = pid, name
 	return nil
 }
@@ -117,22 +119,31 @@ func (m *Model) submitFD(p *prompt) tea.Cmd {
 		p.err = "a descriptor is a number: 0, 1, 3 …"
 		return nil
 	}
-	m.prompt = nil
-	lab, pid := m.cfg.Lab, p.target
-	if m.members[pid].Kind == sim.KindLabImage && (p.kind == promptWriteFD || p.kind == promptReadFD) {
-		// A lab image streams: a line a second, or reading all that comes.
-		write := p.kind == promptWriteFD
-		return act("stream", pid, p.name, func() (sim.Result, error) { return lab.Stream(pid, fd, write) })
+	if !m.actionableFD(p.target, fd, p.name) {
+		p.err = "not that one"
+		return nil
 	}
-	switch p.kind {
+	m.prompt = nil
+	return m.runFD(p.kind, p.target, p.name, fd)
+}
+
+// runFD runs c, >, < or * on descriptor fd of lab process pid.
+func (m *Model) runFD(kind promptKind, pid int, name string, fd int) tea.Cmd {
+	lab := m.cfg.Lab
+	if m.members[pid].Kind == sim.KindLabImage && (kind == promptWriteFD || kind == promptReadFD) {
+		// A lab image streams: a line a second, or reading all that comes.
+		write := kind == promptWriteFD
+		return act("stream", pid, name, func() (sim.Result, error) { return lab.Stream(pid, fd, write) })
+	}
+	switch kind {
 	case promptCloexec:
-		return act("close-on-exec", pid, p.name, func() (sim.Result, error) { return lab.ToggleCloexec(pid, fd) })
+		return act("close-on-exec", pid, name, func() (sim.Result, error) { return lab.ToggleCloexec(pid, fd) })
 	case promptCloseFD:
-		return act("close", pid, p.name, func() (sim.Result, error) { return lab.CloseFD(pid, fd) })
+		return act("close", pid, name, func() (sim.Result, error) { return lab.CloseFD(pid, fd) })
 	case promptWriteFD:
-		return act("write", pid, p.name, func() (sim.Result, error) { return lab.WriteFD(pid, fd) })
+		return act("write", pid, name, func() (sim.Result, error) { return lab.WriteFD(pid, fd) })
 	default:
-		return act("read", pid, p.name, func() (sim.Result, error) { return lab.ReadFD(pid, fd) })
+		return act("read", pid, name, func() (sim.Result, error) { return lab.ReadFD(pid, fd) })
 	}
 }
 
@@ -155,33 +166,46 @@ func (m *Model) submitPipeline(p *prompt) (tea.Cmd, bool) {
 }
 
 // streamNotes says, per descriptor, how many bytes a lab image moved on
-// it: "wrote 120 B", "read 120 B · end of file".
+// it: "wrote 120 B", "read 120 B · end of file"; on a socket, which goes
+// both ways, each direction: "sent 120 B · received 96 B".
 func streamNotes(mb sim.Member) map[int]string {
 	if len(mb.Streams) == 0 {
 		return nil
 	}
 	out := map[int]string{}
-	for _, s := range mb.Streams {
-		n := "read " + strconv.FormatInt(s.Bytes, 10) + " B"
-		if s.Write {
-			n = "wrote " + strconv.FormatInt(s.Bytes, 10) + " B"
+	// Writing first, then reading, whatever order the lab lists them in.
+	for _, write := range []bool{true, false} {
+		for _, s := range mb.Streams {
+			if s.Write != write {
+				continue
+			}
+			verb := "read "
+			switch {
+			case s.Write && s.Socket:
+				verb = "sent "
+			case s.Write:
+				verb = "wrote "
+			case s.Socket:
+				verb = "received "
+			}
+			n := verb + strconv.FormatInt(s.Bytes, 10) + " B"
+			if s.Ended != "" {
+				n += " (" + s.Ended + ")"
+			}
+			if out[s.FD] != "" {
+				n = out[s.FD] + " · " + n
+			}
+			out[s.FD] = n
 		}
-		if s.Ended != "" {
-			n += " · " + s.Ended
-		}
-		out[s.FD] = n
 	}
 	return out
 }
 
-// execPrompt asks for the program e makes the selected forked child exec.
+// execPrompt asks for the program e makes the selected forked child or lab
+// image exec.
 func (m *Model) execPrompt() tea.Cmd {
 	pid, name, ok := m.target()
 	if !ok || !m.commandable(pid, name, "exec") {
-		return nil
-	}
-	if m.members[pid].Kind != sim.KindForked {
-		m.setMsg(strconv.Itoa(pid)+" "+name+" is not a forked child: e replaces the program of one (fork one with f)", true)
 		return nil
 	}
 	m.prompt = newPrompt(promptExec, m.styles, m.width,

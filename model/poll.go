@@ -96,11 +96,11 @@ func (m *Model) readDetails() tea.Cmd {
 	m.details.busy = true
 	pid, seq := row.Proc.PID, m.details.seq
 	want, parent := m.memoryWant(row.Proc)
-	comm, sources := row.Proc.Comm, m.peerSources(r)
+	comm, sources, peers := row.Proc.Comm, m.peerSources(r), m.peers
 	return func() tea.Msg {
 		d, err := r.Details(pid, want)
 		if err == nil {
-			linkPeers(d, comm, sources)
+			linkPeers(peers, d, comm, sources)
 		}
 		msg := detailsMsg{seq: seq, pid: pid, details: d, err: err, smaps: want&proctree.WantSmaps != 0}
 		if parent > 0 && err == nil {
@@ -117,6 +117,7 @@ func (m *Model) onDetails(msg detailsMsg) tea.Cmd {
 	}
 	m.details.pid, m.details.data, m.details.err = msg.pid, msg.details, msg.err
 	m.details.smaps, m.details.parent = msg.smaps, msg.parent
+	m.details.readDone(msg.pid)
 	m.refreshDetails()
 	return nil
 }

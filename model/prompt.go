@@ -26,6 +26,7 @@ const (
 	promptCloexec                       // a descriptor to toggle close-on-exec on
 	promptExec                          // a command line to exec
 	promptSetEnv                        // KEY=VALUE to set, KEY to unset
+	promptOpen                          // a path to open ("": a scratch file)
 )
 
 // String names the prompt kind.
@@ -51,6 +52,8 @@ func (k promptKind) String() string {
 		return "exec"
 	case promptSetEnv:
 		return "environment"
+	case promptOpen:
+		return "open"
 	}
 	return "unknown"
 }
@@ -90,9 +93,18 @@ func (p *prompt) setWidth(w int) {
 		p.input.SetWidth(4)
 	case promptSearch:
 		p.input.SetWidth(min(24, w/3))
-	case promptRun, promptExec, promptSetEnv:
+	case promptRun, promptExec, promptSetEnv, promptOpen:
 		p.input.SetWidth(max(12, w-ansiWidth(p.label)-28))
 	}
+}
+
+// fdKind says the prompt asks for a descriptor of the fd table.
+func (p *prompt) fdKind() bool {
+	switch p.kind {
+	case promptCloseFD, promptWriteFD, promptReadFD, promptCloexec:
+		return true
+	}
+	return false
 }
 
 // update passes a key to the input; an edit clears a shown error.

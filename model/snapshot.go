@@ -226,7 +226,11 @@ func (m *Model) narrate(events []proctree.Event, prevBranch map[int]bool) {
 
 // refreshDetails rebuilds the details pane's lines from what is known of
 // the selected process.
-func (m *Model) refreshDetails() {
+func (m *Model) refreshDetails() { m.drawDetails(true) }
+
+// drawDetails is refreshDetails; follow says a cursor on screen is kept on
+// screen, as the table changes under it (not when a key scrolled it).
+func (m *Model) drawDetails(follow bool) {
 	if m.styles == nil || m.layout.DetailsInner() <= 0 {
 		return
 	}
@@ -256,6 +260,17 @@ func (m *Model) refreshDetails() {
 		}
 		in.ZombieSince = m.zombieSince[p.PID]
 		in.Memory = m.memoryPanel(p, r.Ghost != nil)
+		if r.Ghost == nil {
+			m.details.follow(m.details.fdsOf(p.PID))
+		}
 	}
-	m.details.setLines(ui.DetailLines(m.styles, &in, m.layout.DetailsInner()))
+	in.Cursor = m.focus == focusDetails && m.details.hasCursor
+	in.FDCursor = m.details.cursorFD
+	// A cursor on screen stays there, its note too, when the table
+	// changes under it; one scrolled away is not brought back.
+	keep := follow && in.Cursor && m.details.cursorShown()
+	m.details.setLines(ui.RenderDetails(m.styles, &in, m.layout.DetailsInner()))
+	if keep {
+		m.details.showCursor()
+	}
 }

@@ -566,18 +566,89 @@ func TestThemeFollowsBackground(t *testing.T) {
 	}
 }
 
-func TestDetailsFocusScrolls(t *testing.T) {
+// TestDetailsFocusCursor: tab gives the details pane the keyboard and a
+// cursor on the fd rows; j/k move it, past the table they scroll; the
+// cursor follows its descriptor across reads, not its row.
+func TestDetailsFocusCursor(t *testing.T) {
 	m := scenario(t, Config{}, 80, 24)
 	m, _ = press(m, "tab")
 	if m.focus != focusDetails {
 		t.Fatal("tab did not focus the details")
 	}
+	if fd, ok := m.cursorFD(selfPID); !ok || fd != 0 {
+		t.Fatalf("cursor on fd %d (%v), want the first row, fd 0", fd, ok)
+	}
+	if !strings.Contains(m.View().Content, "▸0") {
+		t.Fatal("the cursor row is not drawn with ▸")
+	}
+	if !strings.Contains(ansi.Strip(m.helpLine), "c close") {
+		t.Errorf("the help line does not say what c does here: %q", ansi.Strip(m.helpLine))
+	}
 	sel := m.tree.sel
 	m, _ = press(m, "j")
-	if m.tree.sel != sel || m.details.vp.YOffset() != 1 {
-		t.Fatalf("j in the details moved the tree (%d) or did not scroll (%d)", m.tree.sel, m.details.vp.YOffset())
+	if fd, _ := m.cursorFD(selfPID); m.tree.sel != sel || fd != 1 {
+		t.Fatalf("j in the details moved the tree (%d) or the cursor went to fd %d, want 1", m.tree.sel, fd)
 	}
+	m, _ = press(m, "G")
+	if fd, _ := m.cursorFD(selfPID); fd != 4 {
+		t.Errorf("G: cursor on fd %d, want the last row 4", fd)
+	}
+	// Past the last row j scrolls the rest of the pane into view.
+	m, _ = press(m, "g")
+	for range 5 {
+		m, _ = press(m, "j")
+	}
+	off := m.details.vp.YOffset()
+	m, _ = press(m, "j")
+	if fd, _ := m.cursorFD(selfPID); fd != 4 || m.details.vp.YOffset() != off+1 {
+		t.Errorf("j on the last row: cursor %d, offset %d → %d; want it to scroll", fd, off, m.details.vp.YOffset())
+	}
+	for range 30 {
+		m, _ = press(m, "j")
+	}
+	if !strings.Contains(ansi.Strip(m.View().Content), "ENV") {
+		t.Error("scrolling on did not reach the end of the pane")
+	}
+	m, _ = press(m, "k")
+	for i := 0; i < 40; i++ {
+		m, _ = press(m, "k")
+	}
+	if fd, _ := m.cursorFD(selfPID); fd != 0 {
+		t.Errorf("k back up: cursor on %d, want 0", fd)
+	}
+
+	// It follows the number: fd 3 moves up a row when fd 1 closes...
+	m.details.cursorFD = 3
+	m.refreshDetails()
+	read := func(drop ...int) Model {
+		d := fixtureDetails(selfPID)
+		d.FDs = slices.DeleteFunc(d.FDs, func(f proctree.FD) bool { return slices.Contains(drop, f.Num) })
+		next, _ := m.Update(detailsMsg{seq: m.details.seq, pid: selfPID, details: d})
+		return next.(Model)
+	}
+	m = read(1)
+	if fd, _ := m.cursorFD(selfPID); fd != 3 {
+		t.Fatalf("after fd 1 closed the cursor is on %d, want it to stay on 3", fd)
+	}
+	// ...and when fd 3 itself closes, it takes the row at its place.
+	m = read(1, 3)
+	if fd, _ := m.cursorFD(selfPID); fd != 4 {
+		t.Fatalf("after fd 3 closed the cursor is on %d, want the next row, fd 4", fd)
+	}
+
+	// A click on a row puts the cursor there.
+	row := m.details.fdRows[0]
+	next, _ := m.Update(tea.MouseClickMsg{X: m.layout.TreeW + 5, Y: row.Line - m.details.vp.YOffset() + 1, Button: tea.MouseLeft})
+	m = next.(Model)
+	if fd, _ := m.cursorFD(selfPID); fd != row.Num {
+		t.Errorf("a click on fd %d's row put the cursor on %d", row.Num, fd)
+	}
+	m, _ = press(m, "G")
+
 	m, _ = press(m, "tab")
+	if strings.Contains(m.View().Content, "▸4") {
+		t.Error("the cursor is drawn while the tree has the keyboard")
+	}
 	m, _ = press(m, "j")
 	if m.tree.sel == sel {
 		t.Fatal("after tab back, j does not move the tree")

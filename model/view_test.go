@@ -94,6 +94,21 @@ func TestViewStates(t *testing.T) {
 			m, _ = press(m, "?")
 			return m
 		},
+		"help-search": func(t *testing.T, m Model) Model {
+			// n, N and esc join the help while a search is on.
+			m, _ = press(m, "/")
+			m = typeText(m, "cat")
+			m, _ = press(m, "enter")
+			m, _ = press(m, "?")
+			return m
+		},
+		"fd-cursor": func(t *testing.T, m Model) Model {
+			m, _ = press(m, "tab")
+			m, _ = press(m, "j")
+			m, _ = press(m, "j")
+			m, _ = press(m, "j")
+			return m
+		},
 		"env-shown": func(t *testing.T, m Model) Model {
 			m, _ = press(m, "v")
 			m, _ = press(m, "tab")

@@ -43,6 +43,26 @@ type DetailsInput struct {
 	Memory *MemoryPanel
 	// Caught counts the signals a lab image caught.
 	Caught []SignalCount
+	// Cursor is set while the details pane has the keyboard: the fd rows
+	// get a gutter and the row of descriptor FDCursor is drawn selected,
+	// with a ▸ so that it shows without colour too.
+	Cursor   bool
+	FDCursor int
+}
+
+// FDRow is where a descriptor's row is among the details lines.
+type FDRow struct {
+	Num  int // the descriptor
+	Line int // its index in DetailsView.Lines
+	// Height is 2 when a note (the bytes a lab image moved) follows it.
+	Height int
+}
+
+// DetailsView is the details pane drawn: its lines, and the line of each
+// fd row, in the order of the table, for a cursor to move over.
+type DetailsView struct {
+	Lines  []string
+	FDRows []FDRow
 }
 
 // partErr says why a part of the details is missing, in a few words.
@@ -126,9 +146,10 @@ func LabWords(t LabTag, cmd string) string {
 
 // details builds the pane line by line.
 type details struct {
-	s     *Styles
-	w     int
-	lines []string
+	s      *Styles
+	w      int
+	lines  []string
+	fdRows []FDRow
 }
 
 func (d *details) line() *line { return newLine(d.s, d.w) }
@@ -169,13 +190,25 @@ func (d *details) section(title string) {
 // DetailLines renders the details pane, w cells wide, as lines the caller
 // scrolls through.
 func DetailLines(s *Styles, in *DetailsInput, w int) []string {
+	return RenderDetails(s, in, w).Lines
+}
+
+// RenderDetails renders the details pane, w cells wide, and says where its
+// fd rows are.
+func RenderDetails(s *Styles, in *DetailsInput, w int) DetailsView {
 	d := &details{s: s, w: w}
+	d.build(in)
+	return DetailsView{Lines: d.lines, FDRows: d.fdRows}
+}
+
+func (d *details) build(in *DetailsInput) {
+	s, w := d.s, d.w
 	p := in.Proc
 	if p == nil || w <= 0 {
 		l := d.line()
 		l.add(s.Muted, "no process selected")
 		d.push(l)
-		return d.lines
+		return
 	}
 
 	// Header: "4315 proctui  child of 4312 (proctui)", on two lines when
@@ -348,7 +381,11 @@ func DetailLines(s *Styles, in *DetailsInput, w int) []string {
 
 	d.blank()
 	if v, ok := part(partError(det, partFDs)); ok {
-		d.fds(p.PID, det.FDs, det.Peers, in.FDNotes, p.State == 'Z')
+		cursor := -1
+		if in.Cursor {
+			cursor = in.FDCursor
+		}
+		d.fds(p.PID, det.FDs, det.Peers, in.FDNotes, p.State == 'Z', in.Cursor, cursor)
 		if det.PollerFDs > 0 {
 			// proctui's own table: one kept stat file per process would
 			// bury the descriptors a person made.
@@ -429,7 +466,6 @@ func DetailLines(s *Styles, in *DetailsInput, w int) []string {
 		l.add(s.Error, v)
 		d.push(l)
 	}
-	return d.lines
 }
 
 // The part accessors let DetailLines treat a nil *Details (still reading,
@@ -483,9 +519,11 @@ func (d *details) kvw(label, value string, p Paint) {
 
 // fds draws the descriptor table: FD MODE TYPE TARGET. A "*" after the
 // number marks close-on-exec (the descriptor will not survive an exec);
-// "@N" after a file is its offset; "→ 4316 fd 0 (cat)" after a pipe or
-// socket is who holds its other end.
-func (d *details) fds(pid int, fds []proctree.FD, peers map[int][]proctree.Peer, notes map[int]string, zombie bool) {
+// "pos N" after a file is its offset, where the next read or write starts;
+// "→ 4316 fd 0 (cat)" after a pipe or socket is who holds its other end.
+// With gutter (the pane has the keyboard) every row starts with a cell for
+// the ▸ of the row under the cursor (descriptor cursor, -1 for none).
+func (d *details) fds(pid int, fds []proctree.FD, peers map[int][]proctree.Peer, notes map[int]string, zombie, gutter bool, cursor int) {
 	s := d.s
 	l := d.line()
 	l.add(s.Section, "FDS ")
@@ -500,8 +538,17 @@ func (d *details) fds(pid int, fds []proctree.FD, peers map[int][]proctree.Peer,
 	}
 	l.add(s.Muted, strconv.Itoa(len(fds))+" open")
 	d.push(l)
+	lead := ""
+	if gutter {
+		lead = " "
+	}
+	numW := 5
+	for i := range fds {
+		// The number, its "*", the gutter and one space.
+		numW = max(numW, len(lead)+len(strconv.Itoa(fds[i].Num))+2)
+	}
 	l = d.line()
-	l.add(s.Header, "FD   MODE TYPE   TARGET")
+	l.add(s.Header, fit(lead+"FD", numW)+"MODE TYPE   TARGET")
 	d.push(l)
 	cloexec := false
 	for i := range fds {
@@ -515,26 +562,40 @@ func (d *details) fds(pid int, fds []proctree.FD, peers map[int][]proctree.Peer,
 		if mode == "" {
 			mode = "?"
 		}
-		target := Clean(f.Target)
-		if f.Offset > 0 && (f.Type == proctree.FDFile || f.Type == proctree.FDBlock) {
-			target += " @" + strconv.FormatInt(f.Offset, 10)
+		target, pos := Clean(f.Target), ""
+		if f.Offset >= 0 && (f.Type == proctree.FDFile || f.Type == proctree.FDBlock) {
+			pos = " pos " + strconv.FormatInt(f.Offset, 10)
+		}
+		text, muted, mark := s.Text, s.Muted, lead
+		if gutter && f.Num == cursor {
+			// The whole row selected, and a ▸: reverse video in mono.
+			text, muted, mark = s.Selected, s.Selected, "▸"
 		}
 		l = d.line()
-		l.pad(s.Text, num, 5)
-		l.pad(s.Muted, mode, 5)
-		l.pad(s.Muted, f.Type.String(), 7)
-		l.add(s.Text, target)
+		d.fdRows = append(d.fdRows, FDRow{Num: f.Num, Line: len(d.lines), Height: 1})
+		l.pad(text, mark+num, numW)
+		l.pad(muted, mode, 5)
+		l.pad(muted, f.Type.String(), 7)
+		if pos != "" {
+			// The position matters more than the start of the path.
+			target = cutLeft(target, max(l.room()-width(pos), 8)) + pos
+		}
+		l.add(text, target)
 		if pl := peers[f.Num]; len(pl) > 0 {
-			l.add(s.Muted, " → ")
-			l.add(s.Text, Clean(proctree.PeerList(pid, pl, 2)))
+			l.add(muted, " → ")
+			l.add(text, Clean(proctree.PeerList(pid, pl, 2)))
+		}
+		if mark == "▸" {
+			l.fill(s.Selected)
 		}
 		d.push(l)
 		if n := notes[f.Num]; n != "" {
 			// On a line of its own: the row is often cut at the pane's edge.
 			l = d.line()
-			l.add(s.Muted, "     ↳ ")
+			l.add(s.Muted, spaces(numW)+"↳ ")
 			l.add(s.Text, n)
 			d.push(l)
+			d.fdRows[len(d.fdRows)-1].Height = 2
 		}
 	}
 	if cloexec {

@@ -47,6 +47,15 @@ func (l *line) pad(p Paint, text string, n int) {
 // room is the number of cells still free.
 func (l *line) room() int { return l.w - l.used }
 
+// fill paints the rest of the line with p: a selected row is selected to
+// the pane's edge.
+func (l *line) fill(p Paint) {
+	if l.used < l.w {
+		p.write(&l.b, spaces(l.w-l.used))
+		l.used = l.w
+	}
+}
+
 // String fills the line to its width and returns it.
 func (l *line) String() string {
 	if l.used < l.w {

@@ -61,6 +61,22 @@ func cut(s string, w int) string {
 	return ansi.Truncate(s, w, "…")
 }
 
+// cutLeft shortens plain text s to at most w cells by dropping its start:
+// "…/passwd", where the end says more than the beginning (a path).
+func cutLeft(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	n := width(s)
+	if n <= w {
+		return s
+	}
+	if w == 1 {
+		return "…"
+	}
+	return "…" + ansi.TruncateLeft(s, n-w+1, "")
+}
+
 // padLeft right-aligns plain text s in w cells.
 func padLeft(s string, w int) string {
 	n := width(s)
