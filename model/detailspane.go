@@ -38,6 +38,12 @@ type detailsPane struct {
 	// waitFD counts the details reads to wait for cursorFD to show up
 	// (a descriptor an action just made) before the cursor gives up on it.
 	waitFD int
+
+	// reveal is the part the last action changed. It stays on screen,
+	// for whichever process is selected, until a key or the mouse
+	// scrolls the pane; spans says where the parts are.
+	reveal detailsPart
+	spans  ui.DetailsView
 }
 
 func newDetailsPane() detailsPane {
@@ -48,6 +54,7 @@ func newDetailsPane() detailsPane {
 
 func (d *detailsPane) setLines(v ui.DetailsView) {
 	d.lines, d.fdRows = v.Lines, v.FDRows
+	d.spans = ui.DetailsView{Memory: v.Memory, FDs: v.FDs, Signals: v.Signals, Env: v.Env}
 	d.vp.SetContentLines(v.Lines)
 }
 

@@ -123,7 +123,9 @@ func (m *Model) onDetailsKey(msg tea.KeyPressMsg) {
 	d, k := &m.details, &m.keys
 	i := d.cursorRow()
 	if i < 0 {
-		scrollViewport(&d.vp, msg, k)
+		if scrollViewport(&d.vp, msg, k) {
+			d.reveal = partNone // the person scrolls now
+		}
 		return
 	}
 	last := len(d.fdRows) - 1
@@ -158,6 +160,7 @@ func (m *Model) onDetailsKey(msg tea.KeyPressMsg) {
 	default:
 		return
 	}
+	d.reveal = partNone // the person scrolls now
 	m.drawDetails(false)
 }
 

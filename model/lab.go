@@ -198,6 +198,10 @@ func (m *Model) onAction(msg ActionDoneMsg) tea.Cmd {
 		m.logEntry(msg.Time, ui.LogAction, msg.PID, msg.Result.Syscall, text)
 		m.expectTold(msg)
 		m.cursorToNewFD(msg)
+		if p := partOf(msg.Action); p != partNone {
+			m.details.reveal = p
+			m.refreshDetails()
+		}
 	}
 	return m.startPoll()
 }

@@ -661,6 +661,7 @@ func (m *Model) onWheel(ms tea.Mouse) tea.Cmd {
 		return nil
 	}
 	if ms.X > m.layout.TreeW {
+		m.details.reveal = partNone
 		if n < 0 {
 			m.details.vp.ScrollUp(-n)
 		} else {

@@ -270,6 +270,7 @@ func (m *Model) drawDetails(follow bool) {
 	// changes under it; one scrolled away is not brought back.
 	keep := follow && in.Cursor && m.details.cursorShown()
 	m.details.setLines(ui.RenderDetails(m.styles, &in, m.layout.DetailsInner()))
+	m.details.showPart()
 	if keep {
 		m.details.showCursor()
 	}

@@ -63,7 +63,17 @@ type FDRow struct {
 type DetailsView struct {
 	Lines  []string
 	FDRows []FDRow
+	// Memory, FDs, Signals and Env are where those parts are among
+	// Lines, so that the pane can scroll to the part an action changed.
+	Memory, FDs, Signals, Env Span
 }
+
+// Span is the lines [Start, End) of DetailsView.Lines; empty (End <=
+// Start) when the pane does not have that part.
+type Span struct{ Start, End int }
+
+// Empty reports whether the span holds no line.
+func (s Span) Empty() bool { return s.End <= s.Start }
 
 // partErr says why a part of the details is missing, in a few words.
 func partErr(err error) string {
@@ -150,7 +160,12 @@ type details struct {
 	w      int
 	lines  []string
 	fdRows []FDRow
+	// Where the parts are: see DetailsView.
+	memSpan, fdSpan, sigSpan, envSpan Span
 }
+
+// spanFrom is the lines pushed since line start.
+func (d *details) spanFrom(start int) Span { return Span{Start: start, End: len(d.lines)} }
 
 func (d *details) line() *line { return newLine(d.s, d.w) }
 
@@ -198,7 +213,7 @@ func DetailLines(s *Styles, in *DetailsInput, w int) []string {
 func RenderDetails(s *Styles, in *DetailsInput, w int) DetailsView {
 	d := &details{s: s, w: w}
 	d.build(in)
-	return DetailsView{Lines: d.lines, FDRows: d.fdRows}
+	return DetailsView{Lines: d.lines, FDRows: d.fdRows, Memory: d.memSpan, FDs: d.fdSpan, Signals: d.sigSpan, Env: d.envSpan}
 }
 
 func (d *details) build(in *DetailsInput) {
@@ -376,10 +391,13 @@ func (d *details) build(in *DetailsInput) {
 	}
 	if in.Memory != nil && !gone {
 		d.blank()
+		start := len(d.lines)
 		d.memory(in.Memory)
+		d.memSpan = d.spanFrom(start)
 	}
 
 	d.blank()
+	start := len(d.lines)
 	if v, ok := part(partError(det, partFDs)); ok {
 		cursor := -1
 		if in.Cursor {
@@ -405,8 +423,10 @@ func (d *details) build(in *DetailsInput) {
 		l.add(s.Error, v)
 		d.push(l)
 	}
+	d.fdSpan = d.spanFrom(start)
 
 	d.blank()
+	start = len(d.lines)
 	if v, ok := part(partError(det, partSignals)); ok {
 		d.section("SIGNALS")
 		sig := det.Signals
@@ -421,8 +441,10 @@ func (d *details) build(in *DetailsInput) {
 		l.add(s.Error, v)
 		d.push(l)
 	}
+	d.sigSpan = d.spanFrom(start)
 
 	d.blank()
+	start = len(d.lines)
 	if v, ok := part(partError(det, partEnv)); ok {
 		l = d.line()
 		l.add(s.Section, "ENV ")
@@ -466,6 +488,7 @@ func (d *details) build(in *DetailsInput) {
 		l.add(s.Error, v)
 		d.push(l)
 	}
+	d.envSpan = d.spanFrom(start)
 }
 
 // The part accessors let DetailLines treat a nil *Details (still reading,

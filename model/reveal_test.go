@@ -1,0 +1,67 @@
+package model
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+func visibleText(m Model) string {
+	var b strings.Builder
+	for _, l := range m.details.visible() {
+		b.WriteString(ansi.Strip(l))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// TestActionRevealsItsPart: in 80x24 a forked child's memory panel fills
+// the details pane; a pipe made in it scrolls the pane to its fd table,
+// which stays in view for the next process selected, until the person
+// scrolls.
+func TestActionRevealsItsPart(t *testing.T) {
+	m, lab := labModel(t)
+	if lab.ForkMode() != "real fork()" {
+		t.Skip(lab.ForkMode())
+	}
+	m = size(m, 80, 24)
+	m, f := do(t, m, "f")
+	if f.Err != nil {
+		t.Fatal(f.Err)
+	}
+	child := f.Result.PID
+	m.tree.selectPID(child)
+	m = readFDTableNow(t, m)
+	if strings.Contains(visibleText(m), "pipe:[") || !strings.Contains(detailsText(m), "MEMORY") {
+		t.Fatalf("set-up: the child's pane should show its memory panel and no pipe yet:\n%s", visibleText(m))
+	}
+
+	m, _ = press(m, "p")
+	m, done := do(t, m, "p") // both ends in the child
+	if done.Err != nil {
+		t.Fatal(done.Err)
+	}
+	m = readFDTableNow(t, m)
+	if !strings.Contains(visibleText(m), "pipe:[") {
+		t.Fatalf("after p p the fd table is not on screen:\n%s", visibleText(m))
+	}
+	if m.details.vp.YOffset() == 0 {
+		t.Errorf("the pane did not scroll: the fd table fitted without it, and the test shows nothing")
+	}
+
+	// The next process selected shows its fd table too.
+	m, _ = press(m, "k")
+	m = readFDTableNow(t, m)
+	if !strings.Contains(visibleText(m), "FDS") {
+		t.Errorf("after k the fd table is not on screen:\n%s", visibleText(m))
+	}
+
+	// Scrolling by hand ends it.
+	m, _ = press(m, "tab")
+	m, _ = press(m, "g")
+	m = readFDTableNow(t, m)
+	if m.details.reveal != partNone || m.details.vp.YOffset() != 0 {
+		t.Errorf("after g in the details pane: reveal %d, offset %d", m.details.reveal, m.details.vp.YOffset())
+	}
+}
