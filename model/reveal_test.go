@@ -3,8 +3,12 @@ package model
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/proctui/proctui/proctree"
+	"github.com/proctui/proctui/sim"
 )
 
 func visibleText(m Model) string {
@@ -63,5 +67,40 @@ func TestActionRevealsItsPart(t *testing.T) {
 	m = readFDTableNow(t, m)
 	if m.details.reveal != partNone || m.details.vp.YOffset() != 0 {
 		t.Errorf("after g in the details pane: reveal %d, offset %d", m.details.reveal, m.details.vp.YOffset())
+	}
+}
+
+// TestMemoryHintOnlyWhereMShares: the hint about m's buffer shows for a
+// forked child, which shares it, not for a lab image, which was exec'd.
+func TestMemoryHintOnlyWhereMShares(t *testing.T) {
+	lab, err := sim.New(sim.Options{MaxLab: 8, Subreaper: true, RawFork: true, CowMiB: 8})
+	if err != nil {
+		t.Fatalf("the lab did not start: %v", err)
+	}
+	t.Cleanup(func() { _ = lab.Close() })
+	if lab.ForkMode() != "real fork()" {
+		t.Skip(lab.ForkMode())
+	}
+	m := New(Config{Reader: proctree.NewProcReader("/proc"), DetailReader: proctree.NewProcReader("/proc"), Lab: lab, Interval: time.Hour})
+	m = pollNow(t, size(m, 120, 80))
+	m, f := do(t, m, "f")
+	m, r := do(t, m, "r", "enter")
+	if f.Err != nil || r.Err != nil {
+		t.Fatalf("f: %v, r: %v", f.Err, r.Err)
+	}
+	for _, c := range []struct {
+		pid  int
+		what string
+		hint bool
+	}{{f.Result.PID, "forked child", true}, {r.Result.PID, "lab image", false}} {
+		m.tree.selectPID(c.pid)
+		m = readFDTableNow(t, m)
+		text := detailsText(m)
+		if !strings.Contains(text, "MEMORY") {
+			t.Fatalf("%s %d: no memory panel:\n%s", c.what, c.pid, text)
+		}
+		if got := strings.Contains(text, "m writes"); got != c.hint {
+			t.Errorf("%s %d: hint about m shown %v, want %v:\n%s", c.what, c.pid, got, c.hint, text)
+		}
 	}
 }
