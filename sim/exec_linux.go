@@ -170,6 +170,18 @@ func (m *member) labPlumbing(fd int) bool {
 	return strings.HasPrefix(t, "anon_inode:")
 }
 
+// runtimeFD refuses to let a key close, read, write or stream on a
+// descriptor of lab image m that its Go runtime keeps for itself (see
+// labPlumbing): with its epoll or eventfd gone or drained, the lab image
+// would stop answering, and a file reused under the number of a cgroup
+// file the runtime re-reads would be read by the runtime.
+func (m *member) runtimeFD(fd int) error {
+	if m.Kind != KindLabImage || !m.labPlumbing(fd) {
+		return nil
+	}
+	return fmt.Errorf("fd %d of %d (%s) is the Go runtime's own, which the lab image needs to keep running: pick a descriptor a key made", fd, m.PID, fdLink(m.PID, fd))
+}
+
 // openAtStart lists what pid has open above fd 2, by descriptor.
 func openAtStart(pid int) map[int]string {
 	out := map[int]string{}

@@ -113,6 +113,9 @@ func (st *state) closeFD(pid, fd int) (Result, error) {
 	if fd == m.ControlFD {
 		return Result{}, fmt.Errorf("fd %d of %d is its control socket, proctui's line to it; closing it would end it", fd, pid)
 	}
+	if err := m.runtimeFD(fd); err != nil {
+		return Result{}, err
+	}
 	call := fmt.Sprintf("close(%d)", fd)
 	if _, err := fdCall(m, rawfork.Request{Op: rawfork.OpCloseFD, Arg0: int64(fd)}, nil, nil); err != nil {
 		return Result{}, fmt.Errorf("%s in %d failed: %w", call, pid, err)
@@ -131,6 +134,9 @@ func (st *state) writeFD(pid, fd int) (Result, error) {
 	defer st.leave()
 	m, err := st.commandable(pid, "write")
 	if err != nil {
+		return Result{}, err
+	}
+	if err := m.runtimeFD(fd); err != nil {
 		return Result{}, err
 	}
 	line := fmt.Sprintf("hello from %d\n", pid)
@@ -171,6 +177,9 @@ func (st *state) readFD(pid, fd int) (Result, error) {
 	defer st.leave()
 	m, err := st.commandable(pid, "read")
 	if err != nil {
+		return Result{}, err
+	}
+	if err := m.runtimeFD(fd); err != nil {
 		return Result{}, err
 	}
 	const size = 4096

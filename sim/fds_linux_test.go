@@ -422,3 +422,39 @@ func TestSetEnvInherited(t *testing.T) {
 		t.Error("an empty name was accepted")
 	}
 }
+
+// TestRuntimeFDsOfLabImageRefused: the Go runtime's own descriptors in a
+// lab image (its epoll, its eventfd) cannot be closed, read or streamed
+// on from a key; they stay open and the lab image keeps answering.
+func TestRuntimeFDsOfLabImageRefused(t *testing.T) {
+	l := newTestLab(t, rawOpts())
+	a := l.must(l.Run(l.Self(), nil)).PID
+	runtimeFD := -1
+	for _, fd := range fdList(a) {
+		if strings.HasPrefix(fdLink(a, fd), "anon_inode:") {
+			runtimeFD = fd
+			break
+		}
+	}
+	if runtimeFD < 0 {
+		t.Fatalf("lab image %d has no anonymous inode open; /proc says %v", a, fdList(a))
+	}
+	target := fdLink(a, runtimeFD)
+	for what, call := range map[string]func() (Result, error){
+		"close":  func() (Result, error) { return l.CloseFD(a, runtimeFD) },
+		"read":   func() (Result, error) { return l.ReadFD(a, runtimeFD) },
+		"stream": func() (Result, error) { return l.Stream(a, runtimeFD, false) },
+	} {
+		if _, err := call(); err == nil || !strings.Contains(err.Error(), "Go runtime's own") {
+			t.Errorf("%s on fd %d (%s): err %v, want a refusal", what, runtimeFD, target, err)
+		}
+	}
+	if got := fdLink(a, runtimeFD); got != target {
+		t.Errorf("fd %d of %d is now %q, was %q", runtimeFD, a, got, target)
+	}
+	// A descriptor a key made is still fine.
+	l.must(l.Pipe(a, a))
+	if _, err := l.Fork(a); err != nil {
+		t.Errorf("the lab image stopped answering: %v", err)
+	}
+}

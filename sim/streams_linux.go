@@ -31,6 +31,9 @@ func (st *state) stream(pid, fd int, write bool) (Result, error) {
 	if fd == m.ControlFD {
 		return Result{}, fmt.Errorf("fd %d of %d is its control socket", fd, pid)
 	}
+	if err := m.runtimeFD(fd); err != nil {
+		return Result{}, err
+	}
 	socket := strings.HasPrefix(fdLink(pid, fd), "socket:")
 	verb := "read whatever comes from"
 	if write {
