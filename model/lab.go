@@ -188,8 +188,8 @@ func (m *Model) onAction(msg ActionDoneMsg) tea.Cmd {
 	m.onSignalDone(msg)
 	if msg.Err != nil {
 		text := actionError(msg)
-		m.setMsg(text, true)
 		m.logf(msg.Time, ui.LogError, "%s", text)
+		m.setMsg(text, true)
 	} else {
 		text := msg.Result.Text
 		if text == "" {

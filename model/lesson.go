@@ -90,7 +90,7 @@ func (m *Model) lessonState() *lesson.State {
 	from := min(r.logFrom, len(m.teach.entries))
 	for _, e := range m.teach.entries[from:] {
 		// A refusal names the call it refused; it must not pass a step.
-		if e.Kind != ui.LogError.String() {
+		if e.Kind != ui.LogError.String() && e.Kind != ui.LogHint.String() {
 			st.Log = append(st.Log, e.Text)
 		}
 	}

@@ -522,6 +522,22 @@ func (m *Model) syncKeys() {
 // time).
 func (m *Model) setMsg(text string, isErr bool) {
 	m.msg, m.msgErr, m.msgAt = text, isErr, m.now
+	scope := "lab"
+	if m.all {
+		scope = "all"
+	}
+	if m.width == 0 || ui.StatusMsgFits(scope, text, m.width) {
+		return
+	}
+	// The top line would cut it: the narration has room for all of it.
+	if n := len(m.log); n > 0 && m.log[n-1].Text == text {
+		return
+	}
+	kind := ui.LogHint
+	if isErr {
+		kind = ui.LogError
+	}
+	m.logf(m.now, kind, "%s", text)
 }
 
 // logf adds a line to the event log.

@@ -37,8 +37,11 @@ func Banner(s *Styles, e *LogEntry, w int) []string {
 	// colour every theme has, mono included.
 	text, label := s.LogFresh, s.Selected
 	mark := " NOW "
-	if e.Kind == LogError {
+	switch e.Kind {
+	case LogError:
 		text, mark = s.LogError, " NO  "
+	case LogHint:
+		mark = " NEXT"
 	}
 	at := ""
 	if !e.Time.IsZero() {

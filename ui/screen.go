@@ -78,6 +78,7 @@ const (
 	LogAction                // the answer to a key
 	LogNote                  // something the lab reported by itself
 	LogError                 // a refusal or a failure
+	LogHint                  // what to do next, too long for the top line
 )
 
 // String names the log kind.
@@ -91,6 +92,8 @@ func (k LogKind) String() string {
 		return "note"
 	case LogError:
 		return "error"
+	case LogHint:
+		return "hint"
 	}
 	return "unknown"
 }
@@ -242,8 +245,11 @@ func logEntry(s *Styles, e *LogEntry, now time.Time, w int) []string {
 	if !now.IsZero() && !e.Time.IsZero() && now.Sub(e.Time) < freshFor {
 		text = s.LogFresh
 	}
-	if e.Kind == LogError {
+	switch e.Kind {
+	case LogError:
 		text, bullet, mark = s.LogError, s.LogError, " ✗ "
+	case LogHint:
+		text, mark = s.Muted, " › "
 	}
 	const indent = 3
 	var out []string
@@ -266,6 +272,13 @@ func Interval(d time.Duration) string {
 		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
 	}
 	return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
+}
+
+// StatusMsgFits reports whether message msg fits whole in the top line of
+// a screen w cells wide, scope being what it shows ("lab", "all").
+func StatusMsgFits(scope, msg string, w int) bool {
+	const right = "? help "
+	return width(" proctui · "+scope+" · ")+width(Clean(msg))+len(right)+1 <= w
 }
 
 // StatusLine draws the top line: what is shown, how often it is read, and
