@@ -248,10 +248,24 @@ func (m *Model) fdKey(kind promptKind) tea.Cmd {
 		m.setMsg("no descriptor under the cursor: wait for the fd table, or tab back to the tree", true)
 		return nil
 	}
-	if !m.actionableFD(pid, fd, name) {
+	if !m.cursorInSight(fd) || !m.actionableFD(pid, fd, name) {
 		return nil
 	}
 	return m.runFD(kind, pid, name, fd)
+}
+
+// cursorInSight reports whether the cursor's row (descriptor fd) is on
+// screen. When the pane was scrolled away from it, a key must not act on
+// a descriptor the person cannot see: the row comes back into view and
+// the key waits to be pressed again.
+func (m *Model) cursorInSight(fd int) bool {
+	if m.details.cursorShown() {
+		return true
+	}
+	m.details.showCursor()
+	m.drawDetails(false)
+	m.setMsg("the cursor is on fd "+strconv.Itoa(fd)+", out of sight until now: press the key again to act on it", false)
+	return false
 }
 
 // promptToTable is tab in an fd prompt: the prompt closes and the details

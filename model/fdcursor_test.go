@@ -10,7 +10,7 @@ import (
 )
 
 // cursorTo gives the details pane the keyboard and moves its cursor with
-// g and j to descriptor fd of the selected process.
+// g and j to descriptor fd of the selected process, its row on screen.
 func cursorTo(t *testing.T, m Model, fd int) Model {
 	t.Helper()
 	if m.focus != focusDetails {
@@ -19,7 +19,7 @@ func cursorTo(t *testing.T, m Model, fd int) Model {
 	m, _ = press(m, "g")
 	pid := m.tree.sel
 	for range 64 {
-		if got, ok := m.cursorFD(pid); ok && got == fd {
+		if got, ok := m.cursorFD(pid); ok && got == fd && m.details.cursorShown() {
 			return m
 		}
 		m, _ = press(m, "j")

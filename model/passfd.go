@@ -53,7 +53,7 @@ func (m *Model) passKey() tea.Cmd {
 		m.setMsg("P passes the descriptor under the cursor: tab to the fd table, pick a row with ↑↓, then P", true)
 		return nil
 	}
-	if !m.actionableFD(pid, fd, name) {
+	if !m.cursorInSight(fd) || !m.actionableFD(pid, fd, name) {
 		return nil
 	}
 	m.passMark = passMark{pid: pid, fd: fd, name: name}

@@ -1,6 +1,8 @@
 package model
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +104,45 @@ func TestMemoryHintOnlyWhereMShares(t *testing.T) {
 		if got := strings.Contains(text, "m writes"); got != c.hint {
 			t.Errorf("%s %d: hint about m shown %v, want %v:\n%s", c.what, c.pid, got, c.hint, text)
 		}
+	}
+}
+
+// TestFDKeyWaitsForCursorInSight: with the pane scrolled up past the fd
+// table, c does not close the descriptor under the (hidden) cursor; it
+// brings the row into view, and the next c closes it.
+func TestFDKeyWaitsForCursorInSight(t *testing.T) {
+	m, lab := labModel(t)
+	if lab.ForkMode() != "real fork()" {
+		t.Skip(lab.ForkMode())
+	}
+	m = size(m, 80, 24)
+	m, f := do(t, m, "f")
+	if f.Err != nil {
+		t.Fatal(f.Err)
+	}
+	kid := f.Result.PID
+	m.tree.selectPID(kid)
+	m = readFDTableNow(t, m)
+	m, _ = press(m, "tab") // the cursor on fd 0, scrolled into view
+	if fd, ok := m.cursorFD(kid); !ok || fd != 0 {
+		t.Fatalf("cursor on fd %d (%v), want 0", fd, ok)
+	}
+	m, _ = press(m, "g") // back to the top: the fd table is below the memory panel
+	if m.details.cursorShown() {
+		t.Fatalf("set-up: the fd rows should be out of sight after g:\n%s", visibleText(m))
+	}
+	m, cmd := press(m, "c")
+	if cmd != nil || !strings.Contains(m.msg, "out of sight") || !m.details.cursorShown() {
+		t.Fatalf("c with the cursor out of sight: cmd %v, msg %q, cursor shown %v", cmd != nil, m.msg, m.details.cursorShown())
+	}
+	if _, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/0", kid)); err != nil {
+		t.Fatalf("fd 0 of %d closed by a key aimed at a row out of sight: %v", kid, err)
+	}
+	m, done := do(t, m, "c")
+	if done.Err != nil || !strings.Contains(done.Result.Text, "close(0)") {
+		t.Fatalf("second c: %v %q", done.Err, done.Result.Text)
+	}
+	if _, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/0", kid)); err == nil {
+		t.Errorf("fd 0 of %d still open after c", kid)
 	}
 }
