@@ -102,7 +102,9 @@ func TestSelfDetailsCountsKeptFiles(t *testing.T) {
 		t.Skip("the descriptor limit leaves no room above keptFDBase to keep stat files open")
 	}
 	defer r.Close()
-	// Hundreds of kept files, so the listing spans many getdents calls.
+	// A kept file for every process, these three among them; the listing
+	// of the table stops at the first one, the count comes from the
+	// directory's size.
 	var sleeps []int
 	for range 3 {
 		sleeps = append(sleeps, liveStart(t, "sleep", "60").Process.Pid)

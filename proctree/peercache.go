@@ -32,11 +32,8 @@ type PeerCache struct {
 	tables  map[int]peerTable
 	invalid bool
 
-	// reads counts the descriptor tables read from /proc, for tests and
-	// benchmarks.
+	// reads counts the descriptor tables read from /proc, for tests.
 	reads int
-	// read lists one process's pipes and sockets; nil means /proc.
-	read func(pid int) []FD
 }
 
 // peerTable is one process's pipes and sockets as last read.
@@ -79,10 +76,6 @@ func (c *PeerCache) Link(d *Details, comm string, others map[int]string, now tim
 			delete(c.tables, pid)
 		}
 	}
-	read := c.read
-	if read == nil {
-		read = linkableFDs
-	}
 	x := NewPeerIndex()
 	x.Add(d.PID, comm, d.FDs)
 	for pid, pc := range others {
@@ -91,7 +84,7 @@ func (c *PeerCache) Link(d *Details, comm string, others map[int]string, now tim
 		}
 		t, ok := c.tables[pid]
 		if !ok || t.comm != pc || now.Sub(t.at) >= maxAge || now.Before(t.at) {
-			t = peerTable{comm: pc, fds: read(pid), at: now}
+			t = peerTable{comm: pc, fds: linkableFDs(pid), at: now}
 			c.tables[pid] = t
 			c.reads++
 		}
