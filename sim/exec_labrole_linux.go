@@ -2,6 +2,7 @@ package sim
 
 import (
 	"runtime"
+	"slices"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -33,7 +34,7 @@ import (
 // changes (V) applied, as a program's execve passes its environ. Up to
 // three descriptors sent with the request become fds 0, 1 and 2 first
 // (dup3), as in a raw fork child; if execve fails, the old ones are put
-// back.
+// back (and one that was closed is closed again).
 func (s *labServer) execve(payload []byte, fds []int, rep *rawfork.Reply) {
 	path, argv, env, err := rawfork.DecodeExec(payload)
 	if err != nil {
@@ -41,14 +42,36 @@ func (s *labServer) execve(payload []byte, fds []int, rep *rawfork.Reply) {
 		return
 	}
 	env = s.envOverlay(env)
-	var saved [3]int
+	// Save fds 0-2 to put back if execve fails, above the small numbers
+	// a lesson hands out and close-on-exec. One that was closed has none:
+	// recvmsg put the descriptors sent with the request at the lowest
+	// free numbers, so a hole in 0-2 now holds one of them.
 	n := min(len(fds), 3)
+	saved := [3]int{-1, -1, -1}
 	for i := range n {
-		// Above the small numbers a lesson hands out, close-on-exec.
+		if slices.Contains(fds, i) {
+			continue
+		}
 		if saved[i], err = unix.FcntlInt(uintptr(i), unix.F_DUPFD_CLOEXEC, 10); err != nil {
 			saved[i] = -1
 		}
-		unix.Dup3(fds[i], i, 0)
+	}
+	for i := range n {
+		if fds[i] == i {
+			// Already in place: dup3(i, i) fails with EINVAL, and the
+			// close-on-exec recvmsg set would have execve close it.
+			unix.FcntlInt(uintptr(i), unix.F_SETFD, 0)
+		} else {
+			unix.Dup3(fds[i], i, 0)
+		}
+	}
+	// What sits at 0..n-1 now is the putting back's to close, not the
+	// caller's: a second close() of the number could hit a descriptor
+	// another thread opened in between.
+	for j, fd := range fds {
+		if fd >= 0 && fd < n {
+			fds[j] = -1
+		}
 	}
 	defer func() {
 		for i := range n {

@@ -114,6 +114,9 @@ func (st *state) exec(pid int, argv []string) (Result, error) {
 	case err != nil:
 		return Result{}, fmt.Errorf("execve(%q) in %d: %w", path, pid, err)
 	default:
+		// It closes the descriptors that came with the request after its
+		// reply: the next poll should see its fds as they were.
+		settle(m)
 		return Result{}, fmt.Errorf("execve(%q) in %d failed: %w", path, pid, msg.rep.Errno)
 	}
 	took := time.Since(start)
@@ -199,25 +202,20 @@ func openAtStart(pid int) map[int]string {
 // blocked or ignored, from /proc/PID/status: execve keeps both the mask
 // and SIG_IGN dispositions. "" when there are none.
 func inheritedSignals(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
+	sigs, ok := readSignals(pid)
+	if !ok {
 		return ""
 	}
 	var parts []string
-	for _, line := range strings.Split(string(b), "\n") {
-		for _, f := range []struct{ key, what string }{
-			{"SigBlk:", "blocked (execve keeps the signal mask)"},
-			{"SigIgn:", "ignored (execve keeps SIG_IGN)"},
-		} {
-			v, ok := strings.CutPrefix(line, f.key)
-			if !ok {
-				continue
-			}
-			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			if err != nil || mask == 0 {
-				continue
-			}
-			parts = append(parts, strings.Join(proctree.SignalSet{Mask: mask, Known: true}.Names(), " ")+" "+f.what)
+	for _, f := range []struct {
+		set  proctree.SignalSet
+		what string
+	}{
+		{sigs.Blocked, "blocked (execve keeps the signal mask)"},
+		{sigs.Ignored, "ignored (execve keeps SIG_IGN)"},
+	} {
+		if f.set.Known && f.set.Mask != 0 {
+			parts = append(parts, strings.Join(f.set.Names(), " ")+" "+f.what)
 		}
 	}
 	if len(parts) == 0 {
@@ -241,26 +239,49 @@ func (st *state) passFD(from, fromSock, fd, to, toSock int) (Result, error) {
 		return Result{}, err
 	}
 	defer st.leave()
-	a, err := st.commandable(from, "send a descriptor")
+	a, b, err := st.passEnds(from, fd, to)
 	if err != nil {
 		return Result{}, err
-	}
-	b, err := st.commandable(to, "receive a descriptor")
-	if err != nil {
-		return Result{}, err
-	}
-	if a.Kind != KindLabImage || b.Kind != KindLabImage {
-		return Result{}, errors.New("passing a descriptor over a socket takes two lab images")
-	}
-	if fd == a.ControlFD {
-		return Result{}, fmt.Errorf("fd %d of %d is its control socket, proctui's line to it; it cannot be passed", fd, from)
 	}
 	return st.passFDOver(a, fromSock, fd, b, toSock)
+}
+
+// passEnds finds the lab images a descriptor passes between and checks
+// that from may send its fd: both must be lab images (a forked child's
+// raw loop does not pass descriptors on its own), and fd must be open and
+// not from's control socket.
+func (st *state) passEnds(from, fd, to int) (a, b *member, err error) {
+	if a, err = st.commandable(from, "send a descriptor"); err != nil {
+		return nil, nil, err
+	}
+	if b, err = st.commandable(to, "receive a descriptor"); err != nil {
+		return nil, nil, err
+	}
+	if a.Kind != KindLabImage || b.Kind != KindLabImage {
+		return nil, nil, errors.New("passing a descriptor over a socket takes two lab images (start them with r, or fork proctui with real fork() off)")
+	}
+	if fd == a.ControlFD {
+		return nil, nil, fmt.Errorf("fd %d of %d is its control socket, proctui's line to it; it cannot be passed", fd, from)
+	}
+	if fdLink(from, fd) == "" {
+		return nil, nil, fmt.Errorf("%d has no fd %d", from, fd)
+	}
+	return a, b, nil
 }
 
 // passFDOver is passFD once both lab images are found.
 func (st *state) passFDOver(a *member, fromSock, fd int, b *member, toSock int) (Result, error) {
 	from, to := a.PID, b.PID
+	// What the new descriptor shares depends on what it is open on: a
+	// file's open file description carries the offset both now move; a
+	// pipe or a socket has no offset, only one more descriptor on it.
+	same := "a new descriptor for the same open file"
+	switch k := fdKind(from, fd); k {
+	case "pipe", "socket":
+		same = "the same " + k + ", one more descriptor open on it"
+	case "file":
+		same += ", sharing its offset"
+	}
 	if _, err := fdCall(a, rawfork.Request{Op: rawfork.OpSendFD, Arg0: int64(fromSock), Arg1: int64(fd)}, nil, nil); err != nil {
 		return Result{}, fmt.Errorf("sendmsg(%d, SCM_RIGHTS fd %d) in %d: %w", fromSock, fd, from, err)
 	}
@@ -269,6 +290,6 @@ func (st *state) passFDOver(a *member, fromSock, fd int, b *member, toSock int) 
 		return Result{}, fmt.Errorf("%d sent fd %d, but recvmsg(%d) in %d: %w", from, fd, toSock, to, err)
 	}
 	return Result{PID: to, Syscall: "sendmsg(SCM_RIGHTS) + recvmsg()",
-		Text: fmt.Sprintf("%d sent its fd %d over fd %d with sendmsg(SCM_RIGHTS); recvmsg() on fd %d in %d made it fd %d: a new descriptor for the same open file, sharing its offset",
-			from, fd, fromSock, toSock, to, msg.rep.Val)}, nil
+		Text: fmt.Sprintf("%d sent its fd %d over fd %d with sendmsg(SCM_RIGHTS); recvmsg() on fd %d in %d made it fd %d: %s",
+			from, fd, fromSock, toSock, to, msg.rep.Val, same)}, nil
 }

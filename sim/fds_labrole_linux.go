@@ -60,7 +60,14 @@ func (s *labServer) handleFD(req rawfork.Request, payload []byte, fds []int, rep
 			rep.Errno = unix.EBUSY
 			return true
 		}
+		// A stream on it would go on writing or reading under the number
+		// after close(), into whatever file gets it next: stop both
+		// directions first, as a stop does (waiting for their goroutines).
+		// The descriptors its reading stream kept for a receive that never
+		// came go with it.
+		s.stream(int(req.Arg0), rawfork.StreamStop, 0, rep)
 		rep.Errno = errnoOf0(unix.Close(int(req.Arg0)))
+		s.streams.dropPassed(int(req.Arg0))
 	case rawfork.OpWriteFD:
 		n, err := unix.Write(int(req.Arg0), payload)
 		rep.Val, rep.Errno = int64(n), errnoOf0(err)

@@ -120,7 +120,7 @@ func (st *state) closeFD(pid, fd int) (Result, error) {
 	if _, err := fdCall(m, rawfork.Request{Op: rawfork.OpCloseFD, Arg0: int64(fd)}, nil, nil); err != nil {
 		return Result{}, fmt.Errorf("%s in %d failed: %w", call, pid, err)
 	}
-	st.dropEndedStreams(m, fd)
+	st.closedStreams(m, fd)
 	return Result{PID: pid, Syscall: call,
 		Text: fmt.Sprintf("%s in %d returned 0: fd %d is free again; once no process holds a pipe's write end, its reader's read() returns 0 (end of file)", call, pid, fd)}, nil
 }

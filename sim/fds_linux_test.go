@@ -42,7 +42,7 @@ func newPipes(before, after map[int]string) map[int]string {
 }
 
 // fdNum reads "fd N" after word in s.
-func fdNum(t *testing.T, s, word string) int {
+func fdNum(t testing.TB, s, word string) int {
 	t.Helper()
 	i := strings.Index(s, word)
 	if i < 0 {

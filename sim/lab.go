@@ -141,8 +141,10 @@ type FDStream struct {
 	// "wrote" and "read").
 	Socket bool
 	// Ended says why it stopped: "end of file", "EPIPE", "stopped" (by
-	// Stream); "" while it runs.
+	// Stream), "closed" (CloseFD closed FD under it); "" while it runs.
 	Ended string
+
+	kind string // what FD was open on when the stream started (fdKind)
 }
 
 // Result is what an action did, for the status line and the narration.
@@ -319,7 +321,9 @@ func (l *Lab) PassFD(from, fromSock, fd, to, toSock int) (Result, error) {
 // showing the environment as of exec; Member.EnvChanges lists the changes.
 func (l *Lab) SetEnv(pid int, kv string) (Result, error) { return l.st.setEnv(pid, kv) }
 
-// CloseFD makes lab process pid close descriptor fd.
+// CloseFD makes lab process pid close descriptor fd. A lab image first
+// stops the streams on fd (their entries stay, Ended "closed"), so that
+// none goes on under a number the next open() may reuse.
 func (l *Lab) CloseFD(pid, fd int) (Result, error) { return l.st.closeFD(pid, fd) }
 
 // WriteFD makes lab process pid write one short line to fd with one

@@ -357,6 +357,7 @@ func (st *state) forget(m *member) {
 	if m.conn != nil {
 		m.conn.close()
 	}
+	st.forgetPairs(m.PID)
 }
 
 // note reports something that happened on its own.

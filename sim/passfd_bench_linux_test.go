@@ -74,25 +74,7 @@ func BenchmarkPassFDTo(b *testing.B) {
 	for b.Loop() {
 		r := must(l.PassFDTo(a, fd, c))
 		b.StopTimer()
-		must(l.CloseFD(c, lastFD(r.Text)))
+		must(l.CloseFD(c, fdNum(b, r.Text, "made it fd ")))
 		b.StartTimer()
 	}
-}
-
-// lastFD reads the number after "made it fd " in a PassFD narration.
-func lastFD(s string) int {
-	const word = "made it fd "
-	for i := 0; i+len(word) <= len(s); i++ {
-		if s[i:i+len(word)] == word {
-			n := 0
-			for _, c := range s[i+len(word):] {
-				if c < '0' || c > '9' {
-					break
-				}
-				n = n*10 + int(c-'0')
-			}
-			return n
-		}
-	}
-	return -1
 }

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -39,7 +38,9 @@ func (st *state) addPair(a, aFD, b, bFD int) {
 	st.mu.Unlock()
 }
 
-// forgetPairs drops the pairs with an end in pid (it exec'd or is gone).
+// forgetPairs drops the pairs with an end in pid: it exec'd (the program
+// it runs now does not take commands) or it was reaped (its pid may come
+// back as another process, whose fds the pair would name).
 func (st *state) forgetPairs(pid int) {
 	st.mu.Lock()
 	st.pairs = slices.DeleteFunc(st.pairs, func(p sockPair) bool { return p.a == pid || p.b == pid })
@@ -134,22 +135,9 @@ func (st *state) passFDTo(from, fd, to int) (Result, error) {
 	if from == to {
 		return Result{}, fmt.Errorf("%d would pass fd %d to itself: pick another lab image to receive it", from, fd)
 	}
-	a, err := st.commandable(from, "send a descriptor")
+	a, b, err := st.passEnds(from, fd, to)
 	if err != nil {
 		return Result{}, err
-	}
-	b, err := st.commandable(to, "receive a descriptor")
-	if err != nil {
-		return Result{}, err
-	}
-	if a.Kind != KindLabImage || b.Kind != KindLabImage {
-		return Result{}, errors.New("passing a descriptor over a socket takes two lab images (start them with r, or fork proctui with real fork() off)")
-	}
-	if fd == a.ControlFD {
-		return Result{}, fmt.Errorf("fd %d of %d is its control socket, proctui's line to it; it cannot be passed", fd, from)
-	}
-	if fdLink(from, fd) == "" {
-		return Result{}, fmt.Errorf("%d has no fd %d", from, fd)
 	}
 	fromSock, toSock, ok := st.joiningSocket(a, b)
 	if !ok {

@@ -229,6 +229,17 @@ func (ls *labStreams) takePassed(fd int) (int, <-chan struct{}) {
 	return -1, ls.arrived
 }
 
+// dropPassed closes and forgets the descriptors queued for socket fd:
+// it was closed, or a receive gave up waiting, and nothing would ever
+// take them.
+func (ls *labStreams) dropPassed(fd int) {
+	ls.pmu.Lock()
+	q := ls.passed[fd]
+	delete(ls.passed, fd)
+	ls.pmu.Unlock()
+	closeFDs(q)
+}
+
 // recvWait bounds how long OpRecvFD waits for the reading stream of a
 // socket to come upon the descriptor it was sent.
 const recvWait = 2 * time.Second
@@ -248,11 +259,25 @@ func (s *labServer) recvFD(fd int, rep *rawfork.Reply) {
 			return
 		}
 		if !s.streams.reading(fd) {
+			// The stream may have kept one and ended (the sender's end
+			// of file) since the look above: look once more, now that
+			// nothing adds to the queue.
+			if got, _ := s.streams.takePassed(fd); got >= 0 {
+				rep.Val = int64(got)
+				return
+			}
 			break
 		}
 		select {
 		case <-arrived:
 		case <-deadline:
+			if got, _ := s.streams.takePassed(fd); got >= 0 {
+				rep.Val = int64(got) // it came just as time ran out
+				return
+			}
+			// One that comes later would wait for a receive nobody asked
+			// for; the next receive asks again.
+			s.streams.dropPassed(fd)
 			rep.Errno = unix.EAGAIN
 			return
 		}

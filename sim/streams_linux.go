@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,7 +84,7 @@ func (st *state) startStream(m *member, fd int, write, socket bool) error {
 	same := func(s FDStream) bool { return s.FD == fd && s.Write == write }
 	st.mu.Lock()
 	m.Streams = slices.DeleteFunc(m.Streams, same)
-	m.Streams = append(m.Streams, FDStream{FD: fd, Write: write, Socket: socket})
+	m.Streams = append(m.Streams, FDStream{FD: fd, Write: write, Socket: socket, kind: fdKind(m.PID, fd)})
 	st.mu.Unlock()
 	if _, err := fdCall(m, rawfork.Request{Op: rawfork.OpStream, Arg0: int64(fd), Arg1: mode}, nil, nil); err != nil {
 		st.mu.Lock()
@@ -106,12 +107,17 @@ func (st *state) stopStream(m *member, fd int, write bool) (Result, error) {
 	if _, err := fdCall(m, rawfork.Request{Op: rawfork.OpStream, Flags: flags, Arg0: int64(fd), Arg1: rawfork.StreamStop}, nil, nil); err != nil {
 		return Result{}, fmt.Errorf("%d could not stop %s fd %d: %w", m.PID, what, fd, err)
 	}
+	// The count is the entry's whether or not it has ended: an end of
+	// file or EPIPE reported between streamRunning and the stop ended it
+	// already, with its final count (and keeps saying why).
 	var n int64
 	st.mu.Lock()
 	for i := range m.Streams {
 		s := &m.Streams[i]
-		if s.FD == fd && s.Write == write && s.Ended == "" {
-			s.Ended = "stopped"
+		if s.FD == fd && s.Write == write {
+			if s.Ended == "" {
+				s.Ended = "stopped"
+			}
 			n = s.Bytes
 		}
 	}
@@ -119,14 +125,41 @@ func (st *state) stopStream(m *member, fd int, write bool) (Result, error) {
 	return Result{PID: m.PID, Text: fmt.Sprintf("%d stopped %s fd %d after %d bytes", m.PID, what, fd, n)}, nil
 }
 
-// dropEndedStreams forgets the streams on fd that have ended, once fd is
-// closed: the number is free, and the next file to get it is another
-// one. A stream still running when its descriptor closes reports the
-// error it meets (EBADF) and stays listed with it.
-func (st *state) dropEndedStreams(m *member, fd int) {
+// closedStreams updates m's streams on fd once fd is closed. Those that
+// had ended are forgotten: the number is free, and the next file to get
+// it is another one. Those that ran were stopped by the lab image before
+// close() (a stream must not go on under a number that can be reused);
+// they stay listed, Ended "closed", with their final counts.
+func (st *state) closedStreams(m *member, fd int) {
 	st.mu.Lock()
 	m.Streams = slices.DeleteFunc(m.Streams, func(s FDStream) bool { return s.FD == fd && s.Ended != "" })
+	for i := range m.Streams {
+		if m.Streams[i].FD == fd {
+			m.Streams[i].Ended = "closed"
+		}
+	}
 	st.mu.Unlock()
+}
+
+// regularFD reports whether fd of pid is open on a regular file.
+func regularFD(pid, fd int) bool {
+	fi, err := os.Stat("/proc/" + strconv.Itoa(pid) + "/fd/" + strconv.Itoa(fd))
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// fdKind is "file", "pipe" or "socket" for what fd of pid is open on,
+// "" for anything else (a terminal, /dev/null …).
+func fdKind(pid, fd int) string {
+	t := fdLink(pid, fd)
+	switch {
+	case strings.HasPrefix(t, "pipe:"):
+		return "pipe"
+	case strings.HasPrefix(t, "socket:"):
+		return "socket"
+	case regularFD(pid, fd):
+		return "file"
+	}
+	return ""
 }
 
 // onFDReport takes a lab image's report on a stream. It reports whether
@@ -139,6 +172,7 @@ func (st *state) onFDReport(pid int, rep rawfork.Reply) bool {
 	st.mu.Lock()
 	m := st.members[pid]
 	var ended string
+	var kind string
 	if m != nil {
 		for i := range m.Streams {
 			s := &m.Streams[i]
@@ -152,7 +186,7 @@ func (st *state) onFDReport(pid int, rep rawfork.Reply) bool {
 			case rep.Errno != 0:
 				s.Ended = unix.ErrnoName(rep.Errno)
 			}
-			ended = s.Ended
+			ended, kind = s.Ended, s.kind
 		}
 	}
 	closed := st.closed
@@ -161,8 +195,16 @@ func (st *state) onFDReport(pid int, rep rawfork.Reply) bool {
 		return true
 	}
 	switch {
-	case rep.Op == rawfork.OpFDEOF:
+	case rep.Op == rawfork.OpFDEOF && kind == "file":
+		// A file has no writer to wait for: read() returns 0 at the end
+		// of its data even while another descriptor may still append.
+		st.note(pid, "read(%d) in %d returned 0: end of file, after %d bytes; it reached the end of the file's data (a file has no writer to wait for)", fd, pid, rep.Val)
+	case rep.Op == rawfork.OpFDEOF && kind == "pipe":
 		st.note(pid, "read(%d) in %d returned 0: end of file, after %d bytes; no process holds the write end any more", fd, pid, rep.Val)
+	case rep.Op == rawfork.OpFDEOF && kind == "socket":
+		st.note(pid, "read(%d) in %d returned 0: end of file, after %d bytes; no process holds the other end of the socket any more", fd, pid, rep.Val)
+	case rep.Op == rawfork.OpFDEOF:
+		st.note(pid, "read(%d) in %d returned 0: end of file, after %d bytes", fd, pid, rep.Val)
 	case rep.Errno == unix.EPIPE:
 		st.note(pid, "write(%d) in %d failed with EPIPE after %d bytes: no process has the read end open (a lab image ignores SIGPIPE, so the write fails instead of killing it)", fd, pid, rep.Val)
 	default:

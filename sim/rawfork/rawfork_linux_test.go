@@ -78,14 +78,20 @@ func TestLayoutMatchesChild(t *testing.T) {
 	if unsafe.Offsetof(req.Arg0) != 16 || unsafe.Offsetof(rep.PID) != 16 || unsafe.Offsetof(rep.Val) != 24 {
 		t.Fatal("record layout differs from the wire format")
 	}
+	// Every operation the child serves, with the number it knows it by.
 	ops := map[Op]int{OpPing: child.OpPing, OpExit: child.OpExit, OpFork: child.OpFork,
-		OpWait: child.OpWait, OpSigchld: child.OpSigchld, OpExec: child.OpExec}
+		OpWait: child.OpWait, OpSigchld: child.OpSigchld, OpExec: child.OpExec,
+		OpSigDisp: child.OpSigDisp, OpTouch: child.OpTouch,
+		OpPipe: child.OpPipe, OpTakeFD: child.OpTakeFD, OpCloseFD: child.OpCloseFD,
+		OpWriteFD: child.OpWriteFD, OpReadFD: child.OpReadFD, OpSocketPair: child.OpSocketPair,
+		OpCloexec: child.OpCloexec, OpOpenFile: child.OpOpenFile}
 	for op, c := range ops {
 		if int(op) != c {
 			t.Errorf("%v is %d here and %d in the child", op, op, c)
 		}
 	}
-	if ExecKeepControl != child.ExecKeepControl || ExecBufSize != child.ExecBufSize || MaxPassFDs != child.MaxRecvFDs {
+	if ExecKeepControl != child.ExecKeepControl || ExecBufSize != child.ExecBufSize || MaxPassFDs != child.MaxRecvFDs ||
+		PipePassRead != child.PipePassRead || PipePassWrite != child.PipePassWrite {
 		t.Error("flags or sizes differ from the child's")
 	}
 }

@@ -154,6 +154,8 @@ type Scratch struct {
 	noReply  int32
 	pass     int32
 	i        int32
+	j        int32
+	saved    [3]int32 // fds 0-2 kept aside while an execve is tried, or -1
 	fd       uintptr
 	ret      uintptr
 	errno    syscall.Errno
@@ -815,7 +817,7 @@ func openFile(s *Scratch) {
 // offset of the path, then argv offsets ending in 0, then envp offsets
 // ending in 0, then the NUL-terminated strings. Offsets become addresses
 // here, in place. Up to three received descriptors become fds 0, 1 and 2
-// first.
+// first; if execve fails, the fds 0-2 from before are put back.
 //
 //go:nosplit
 //go:norace
@@ -848,8 +850,16 @@ func execve(s *Scratch) {
 		s.rep.Errno = uint32(unix.EINVAL)
 		return
 	}
+	saveStdio(s)
 	for s.i = 0; s.i < 3 && s.i < s.nRecvFDs; s.i++ {
-		sys(s, unix.SYS_DUP3, uintptr(recvFD(s, s.i)), uintptr(s.i), 0, 0)
+		if recvFD(s, s.i) == s.i {
+			// recvmsg put it in a hole at its own number: dup3(i, i)
+			// fails with EINVAL, and the close-on-exec recvmsg set would
+			// have execve close it. Clear the flag instead.
+			sys(s, unix.SYS_FCNTL, uintptr(s.i), unix.F_SETFD, 0, 0)
+		} else {
+			sys(s, unix.SYS_DUP3, uintptr(recvFD(s, s.i)), uintptr(s.i), 0, 0)
+		}
 	}
 	if s.req.Flags&ExecKeepControl != 0 {
 		sys(s, unix.SYS_FCNTL, uintptr(s.CtlTarget), unix.F_SETFD, 0, 0)
@@ -860,13 +870,66 @@ func execve(s *Scratch) {
 		sys(s, unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD), uintptr(unsafe.Pointer(&s.dfl)), 0, 8)
 	}
 	sys(s, unix.SYS_EXECVE, s.path, s.argv, s.envp, 0)
-	// Still here: execve failed and this process carries on.
+	// Still here: execve failed and this process carries on, with the
+	// fds 0-2 it had.
 	s.rep.Errno = uint32(s.errno)
+	restoreStdio(s)
 	if s.chldIgn != 0 {
 		sys(s, unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD), uintptr(unsafe.Pointer(&s.ign)), 0, 8)
 	}
 	if s.req.Flags&ExecKeepControl != 0 {
 		sys(s, unix.SYS_FCNTL, uintptr(s.CtlTarget), unix.F_SETFD, unix.FD_CLOEXEC, 0)
+	}
+}
+
+// saveStdio keeps a copy of each of fds 0-2 that an exec request's
+// descriptors will replace (F_DUPFD_CLOEXEC above 10, out of the way of
+// the numbers a lesson hands out; execve closes them), in s.saved, -1 for
+// one that was not open. recvmsg put the received descriptors at the
+// lowest free numbers, so a hole in 0-2 now holds one of them: that one
+// counts as not open.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func saveStdio(s *Scratch) {
+	for s.i = 0; s.i < 3; s.i++ {
+		*(*int32)(unsafe.Add(unsafe.Pointer(&s.saved), uintptr(s.i)*4)) = -1
+		if s.i >= s.nRecvFDs {
+			continue // not replaced
+		}
+		for s.j = 0; s.j < s.nRecvFDs && s.j < MaxRecvFDs; s.j++ {
+			if recvFD(s, s.j) == s.i {
+				break
+			}
+		}
+		if s.j < s.nRecvFDs && s.j < MaxRecvFDs {
+			continue // a hole that a received descriptor filled
+		}
+		s.ret = sys(s, unix.SYS_FCNTL, uintptr(s.i), unix.F_DUPFD_CLOEXEC, 10, 0)
+		if s.errno == 0 {
+			*(*int32)(unsafe.Add(unsafe.Pointer(&s.saved), uintptr(s.i)*4)) = int32(s.ret)
+		}
+	}
+}
+
+// restoreStdio puts back the fds 0-2 saveStdio kept after a failed
+// execve, and closes again one that was not open (serve's closeReceived
+// then finds the received copy there gone, which is harmless: nothing
+// else runs in this process to take the number in between).
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func restoreStdio(s *Scratch) {
+	for s.i = 0; s.i < 3 && s.i < s.nRecvFDs; s.i++ {
+		s.j = *(*int32)(unsafe.Add(unsafe.Pointer(&s.saved), uintptr(s.i)*4))
+		if s.j >= 0 {
+			sys(s, unix.SYS_DUP3, uintptr(s.j), uintptr(s.i), 0, 0)
+			sys(s, unix.SYS_CLOSE, uintptr(s.j), 0, 0, 0)
+		} else {
+			sys(s, unix.SYS_CLOSE, uintptr(s.i), 0, 0, 0)
+		}
 	}
 }
 
