@@ -206,6 +206,15 @@ func TestClosingSocketDropsPassed(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "b's stream to keep the file", holds)
+	// Queued, it is close-on-exec: an exec now must not hand it to the
+	// new program.
+	for _, n := range fdList(b) {
+		if fdTarget(b, n) == path {
+			if on, err := fdCloexec(b, n); err != nil || !on {
+				t.Errorf("queued fd %d of %d: close-on-exec %v (%v), want set", n, b, on, err)
+			}
+		}
+	}
 	l.must(l.CloseFD(b, bsock))
 	eventually(t, "b to close the file it kept", func() bool { return !holds() })
 }
@@ -292,5 +301,28 @@ func TestEndOfFileWords(t *testing.T) {
 	l.must(l.CloseFD(a, asock))
 	if n := noteWith(t, l.Lab, b, "returned 0"); !strings.Contains(n.Text, "other end of the socket") {
 		t.Errorf("end of file on a socket: %q", n.Text)
+	}
+}
+
+// TestPassThroughReadingStream: a descriptor passed to a lab image whose
+// stream reads the socket it comes over is queued by the stream and
+// handed to the receive; it then looks as a plain recvmsg() makes it, not
+// close-on-exec, so an exec keeps it.
+func TestPassThroughReadingStream(t *testing.T) {
+	l := newTestLab(t, rawOpts())
+	a := l.must(l.Run(l.Self(), nil)).PID
+	b := l.must(l.Run(l.Self(), nil)).PID
+	s := l.must(l.SocketPair(a, b))
+	bsock := fdNum(t, s.Text, "as fd ")
+	l.must(l.Stream(b, bsock, false))
+	path := filepath.Join(t.TempDir(), "passed")
+	fd, _ := strconv.Atoi(l.must(l.OpenFile(a, path)).Status)
+	r := l.must(l.PassFDTo(a, fd, b))
+	got := fdNum(t, r.Text, "made it fd ")
+	if fdTarget(b, got) != path {
+		t.Fatalf("fd %d of %d is %q, want %s", got, b, fdTarget(b, got), path)
+	}
+	if on, err := fdCloexec(b, got); err != nil || on {
+		t.Errorf("received fd %d of %d: close-on-exec %v (%v), want clear", got, b, on, err)
 	}
 }

@@ -172,7 +172,9 @@ func (s *labServer) readLoop(fd int, st *labStream) {
 		var got, carrier int
 		if socket {
 			var oobn int
-			got, oobn, _, _, err = unix.Recvmsg(fd, buf, oob, unix.MSG_DONTWAIT)
+			// Close-on-exec while queued: a descriptor nobody received
+			// yet must not slip into a program this lab image execs.
+			got, oobn, _, _, err = unix.Recvmsg(fd, buf, oob, unix.MSG_DONTWAIT|unix.MSG_CMSG_CLOEXEC)
 			if err == nil && oobn > 0 {
 				if fds := rawfork.ParseRights(oob[:oobn]); len(fds) > 0 {
 					s.streams.keepPassed(fd, fds)
@@ -221,6 +223,9 @@ func (ls *labStreams) takePassed(fd int) (int, <-chan struct{}) {
 	defer ls.pmu.Unlock()
 	if q := ls.passed[fd]; len(q) > 0 {
 		ls.passed[fd] = q[1:]
+		// Received now: as a plain recvmsg() makes it, without
+		// close-on-exec (it was set while it waited in the queue).
+		unix.FcntlInt(uintptr(q[0]), unix.F_SETFD, 0)
 		return q[0], nil
 	}
 	if ls.arrived == nil {
