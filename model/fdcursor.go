@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/proctui/proctui/proctree"
+	"github.com/proctui/proctui/sim"
 )
 
 // fdsOf is the fd table the details pane holds for pid: nil while it is
@@ -223,14 +224,40 @@ func (m *Model) cursorFD(pid int) (int, bool) {
 }
 
 // actionableFD says whether fd of lab process pid may be acted on, and if
-// not, says why: the control socket is proctui's line to the process.
+// not, says why: the control socket is proctui's line to the process, and
+// the Go runtime of a lab image needs its own descriptors.
 func (m *Model) actionableFD(pid, fd int, name string) bool {
-	if mb, ok := m.members[pid]; ok && mb.ControlFD >= 0 && fd == mb.ControlFD {
+	mb, ok := m.members[pid]
+	switch {
+	case !ok:
+	case mb.ControlFD >= 0 && fd == mb.ControlFD:
 		m.setMsg("fd "+strconv.Itoa(fd)+" of "+strconv.Itoa(pid)+" "+name+
 			" is its control socket, proctui's line to it: pick another row", true)
 		return false
+	case plumbingFDs(mb, m.details.data)[fd] && m.details.pid == pid:
+		m.setMsg("fd "+strconv.Itoa(fd)+" of "+strconv.Itoa(pid)+" "+name+
+			" (◦) is its Go runtime's own, which it needs to keep running: pick a descriptor a key made", true)
+		return false
 	}
 	return true
+}
+
+// plumbingFDs are the descriptors in d (the fd table of lab process mb)
+// that are the lab's or its Go runtime's own; nil when there are none.
+func plumbingFDs(mb sim.Member, d *proctree.Details) map[int]bool {
+	if d == nil || d.PID != mb.PID || mb.Kind != sim.KindLabImage {
+		return nil
+	}
+	var out map[int]bool
+	for _, f := range d.FDs {
+		if mb.PlumbingFD(f.Num, f.Target) {
+			if out == nil {
+				out = map[int]bool{}
+			}
+			out[f.Num] = true
+		}
+	}
+	return out
 }
 
 // fdKey is c, >, < and *: on the row under the cursor when the details

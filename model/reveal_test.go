@@ -146,3 +146,47 @@ func TestFDKeyWaitsForCursorInSight(t *testing.T) {
 		t.Errorf("fd 0 of %d still open after c", kid)
 	}
 }
+
+// TestPlumbingRowsMarked: in a lab image's fd table its control socket and
+// its Go runtime's own descriptors are marked ◦ and explained, a pipe a
+// key made is not, and c on a runtime descriptor is refused before it
+// reaches the lab.
+func TestPlumbingRowsMarked(t *testing.T) {
+	m, lab := labModel(t)
+	r, err := lab.Run(lab.Self(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := r.PID
+	if _, err := lab.Pipe(img, img); err != nil {
+		t.Fatal(err)
+	}
+	m = pollNow(t, m)
+	m.tree.selectPID(img)
+	m = readFDTableNow(t, m)
+	text := detailsText(m)
+	if !strings.Contains(text, "◦ the lab's control socket") {
+		t.Fatalf("no footnote for the marked rows:\n%s", text)
+	}
+	runtimeFD := -1
+	for _, f := range m.details.fdsOf(img) {
+		own := strings.Contains(text, "◦ "+f.Target[:min(len(f.Target), 12)])
+		switch {
+		case f.Type == proctree.FDPipe && own:
+			t.Errorf("fd %d (%s), made by a key, is marked as plumbing", f.Num, f.Target)
+		case strings.HasPrefix(f.Target, "anon_inode:"):
+			runtimeFD = f.Num
+			if !own {
+				t.Errorf("fd %d (%s) is not marked", f.Num, f.Target)
+			}
+		}
+	}
+	if runtimeFD < 0 {
+		t.Fatalf("no anonymous inode in %d's table:\n%s", img, text)
+	}
+	m = cursorTo(t, m, runtimeFD)
+	m, cmd := press(m, "c")
+	if cmd != nil || !strings.Contains(m.msg, "Go runtime's own") {
+		t.Errorf("c on fd %d: cmd %v, msg %q", runtimeFD, cmd != nil, m.msg)
+	}
+}

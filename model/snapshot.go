@@ -253,6 +253,7 @@ func (m *Model) drawDetails(follow bool) {
 			in.Lab = labTag(mb)
 			in.Caught = caughtCounts(mb)
 			in.FDNotes = streamNotes(mb)
+			in.Plumbing = plumbingFDs(mb, in.Details)
 			in.EnvChanges = mb.EnvChanges
 			if in.Lab.Kind == ui.LabProgram {
 				in.LabCmd = ui.Command(p)

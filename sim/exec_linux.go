@@ -155,22 +155,10 @@ func (st *state) exec(pid int, argv []string) (Result, error) {
 	return Result{PID: pid, Syscall: fmt.Sprintf("execve(%q)", path), Text: text, Took: took}, nil
 }
 
-// labPlumbing reports whether fd of lab image m is the Go runtime's or
-// the lab's own rather than a lesson's: open since the lab image started
-// (the runtime keeps its cgroup CPU files open) and still the same file,
-// or an anonymous inode (the netpoller's epoll and eventfd, the pidfds of
-// its children), which no lab action makes. All of them are
-// close-on-exec, and a lesson about which descriptors an exec closes is
-// not about them.
+// labPlumbing reports whether fd of lab image m is the lab's or its Go
+// runtime's own, from /proc now (see Member.PlumbingFD).
 func (m *member) labPlumbing(fd int) bool {
-	t := fdLink(m.PID, fd)
-	if t == "" {
-		return false
-	}
-	if was, ok := m.plumbing[fd]; ok && was == t {
-		return true
-	}
-	return strings.HasPrefix(t, "anon_inode:")
+	return m.PlumbingFD(fd, fdLink(m.PID, fd))
 }
 
 // runtimeFD refuses to let a key close, read, write or stream on a

@@ -29,6 +29,7 @@ package sim
 import (
 	"errors"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -105,6 +106,11 @@ type Member struct {
 	// ControlFD is the descriptor number of its control socket in the
 	// process (-1 for programs), so a fd table can label it.
 	ControlFD int
+	// Plumbing is what a lab image had open above fd 2 when it joined
+	// the lab, by descriptor (the link in /proc/PID/fd): its control
+	// socket and its Go runtime's own files. Never changed after it
+	// joined. See PlumbingFD.
+	Plumbing map[int]string
 	// IgnoresSIGCHLD: it set SIGCHLD to SIG_IGN (detach in a forked
 	// child), so the kernel reaps every child of it the moment it exits.
 	IgnoresSIGCHLD bool
@@ -344,3 +350,23 @@ func (l *Lab) Notes() <-chan Note { return l.st.notes }
 // (or after a few seconds, with an error naming the survivors). A second
 // call returns the first one's result.
 func (l *Lab) Close() error { return l.st.close() }
+
+// PlumbingFD reports whether descriptor fd of lab image m, whose link in
+// /proc/PID/fd is now target, is the lab's or its Go runtime's own rather
+// than one a key made: its control socket, a file it had open when it
+// joined the lab and still the same one (the runtime keeps its cgroup CPU
+// files open), or an anonymous inode (the runtime's epoll and eventfd, the
+// pidfds of its children), which no key makes. Keys leave them alone, and
+// a lesson about what exec closes is not about them.
+func (m Member) PlumbingFD(fd int, target string) bool {
+	if m.Kind != KindLabImage || target == "" {
+		return false
+	}
+	if fd == m.ControlFD {
+		return true
+	}
+	if was, ok := m.Plumbing[fd]; ok && was == target {
+		return true
+	}
+	return strings.HasPrefix(target, "anon_inode:")
+}

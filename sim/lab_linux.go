@@ -69,10 +69,6 @@ type member struct {
 	cow    bool          // it shares proctui's copy-on-write buffer (a raw fork of proctui or of such a child)
 	expect bool          // its exit was asked for: no note
 	gone   bool          // reaped and forgotten
-	// plumbing is what a lab image had open when it joined the lab, by
-	// descriptor (the link in /proc/PID/fd): its control socket and the
-	// Go runtime's own files, never a lesson's (see labPlumbing).
-	plumbing map[int]string
 }
 
 func (st *state) init(opts Options) error {
@@ -322,7 +318,7 @@ func (st *state) add(m *member) {
 		m.start = s.start
 	}
 	if m.Kind == KindLabImage && m.conn != nil {
-		m.plumbing = openAtStart(m.PID)
+		m.Plumbing = openAtStart(m.PID)
 	}
 	st.mu.Lock()
 	st.pending--

@@ -36,6 +36,10 @@ type DetailsInput struct {
 	// FDNotes are words shown after a descriptor's row, by number: the
 	// bytes a lab image moved on it ("wrote 120 B").
 	FDNotes map[int]string
+	// Plumbing are the descriptors of a lab image that are the lab's or
+	// its Go runtime's own (its control socket, epoll, eventfd, cgroup
+	// files), drawn dim and marked ◦: keys leave them alone.
+	Plumbing map[int]bool
 	// EnvChanges are variables a lab image set ("KEY=VALUE") or unset
 	// ("KEY") since its exec, which /proc/PID/environ does not show.
 	EnvChanges []string
@@ -403,7 +407,7 @@ func (d *details) build(in *DetailsInput) {
 		if in.Cursor {
 			cursor = in.FDCursor
 		}
-		d.fds(p.PID, det.FDs, det.Peers, in.FDNotes, p.State == 'Z', in.Cursor, cursor)
+		d.fds(p.PID, det.FDs, det.Peers, in, p.State == 'Z', cursor)
 		if det.PollerFDs > 0 {
 			// proctui's own table: one kept stat file per process would
 			// bury the descriptors a person made.
@@ -546,7 +550,8 @@ func (d *details) kvw(label, value string, p Paint) {
 // "→ 4316 fd 0 (cat)" after a pipe or socket is who holds its other end.
 // With gutter (the pane has the keyboard) every row starts with a cell for
 // the ▸ of the row under the cursor (descriptor cursor, -1 for none).
-func (d *details) fds(pid int, fds []proctree.FD, peers map[int][]proctree.Peer, notes map[int]string, zombie, gutter bool, cursor int) {
+func (d *details) fds(pid int, fds []proctree.FD, peers map[int][]proctree.Peer, in *DetailsInput, zombie bool, cursor int) {
+	notes, gutter := in.FDNotes, in.Cursor
 	s := d.s
 	l := d.line()
 	l.add(s.Section, "FDS ")
@@ -573,7 +578,7 @@ func (d *details) fds(pid int, fds []proctree.FD, peers map[int][]proctree.Peer,
 	l = d.line()
 	l.add(s.Header, fit(lead+"FD", numW)+"MODE TYPE   TARGET")
 	d.push(l)
-	cloexec := false
+	cloexec, plumbing := false, false
 	for i := range fds {
 		f := &fds[i]
 		num := strconv.Itoa(f.Num)
@@ -590,6 +595,10 @@ func (d *details) fds(pid int, fds []proctree.FD, peers map[int][]proctree.Peer,
 			pos = " pos " + strconv.FormatInt(f.Offset, 10)
 		}
 		text, muted, mark := s.Text, s.Muted, lead
+		own := in.Plumbing[f.Num]
+		if own {
+			text, plumbing = s.Muted, true
+		}
 		if gutter && f.Num == cursor {
 			// The whole row selected, and a ▸: reverse video in mono.
 			text, muted, mark = s.Selected, s.Selected, "▸"
@@ -599,6 +608,10 @@ func (d *details) fds(pid int, fds []proctree.FD, peers map[int][]proctree.Peer,
 		l.pad(text, mark+num, numW)
 		l.pad(muted, mode, 5)
 		l.pad(muted, f.Type.String(), 7)
+		if own {
+			// Dim, and marked: meaning never by colour alone.
+			l.add(text, "◦ ")
+		}
 		if pos != "" {
 			// The position matters more than the start of the path.
 			target = cutLeft(target, max(l.room()-width(pos), 8)) + pos
@@ -625,5 +638,16 @@ func (d *details) fds(pid int, fds []proctree.FD, peers map[int][]proctree.Peer,
 		l = d.line()
 		l.add(s.Muted, "* close-on-exec: closed by the next exec")
 		d.push(l)
+	}
+	if plumbing {
+		text := "◦ the lab's control socket or its Go runtime's own (epoll, eventfd, cgroup files): keys leave them alone"
+		for i, t := range wrapWords(strings.Fields(text), " ", 0, 2, d.w) {
+			l = d.line()
+			if i > 0 {
+				l.add(s.Muted, "  ")
+			}
+			l.add(s.Muted, t)
+			d.push(l)
+		}
 	}
 }
