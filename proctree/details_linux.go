@@ -175,6 +175,9 @@ func (r *ProcReader) describeFDs(dirfd int) ([]FD, error) {
 			var s unix.Stat_t
 			if unix.Fstatat(dirfd, name, &s, 0) == nil {
 				fd.Type = fdTypeFromMode(s.Mode)
+				if fd.Type == FDChar && ttyDevice(unix.Major(s.Rdev), unix.Minor(s.Rdev)) {
+					fd.Type = FDTTY
+				}
 			}
 		}
 		b, err := r.readAt(dirfd, r.setPath("fdinfo/"+strconv.Itoa(num)))

@@ -471,6 +471,21 @@ const (
 	modeIFSCK = 0o140000
 )
 
+// ttyDevice reports whether character device major:minor is a terminal,
+// by the numbers Linux gives them (Documentation/admin-guide/devices.txt):
+// 4 virtual consoles and serial ports, 5:0-2 /dev/tty, /dev/console and
+// /dev/ptmx, 136-143 pseudo-terminals (/dev/pts/N), 166 USB modems
+// (ttyACM), 188 USB serial adapters (ttyUSB), 204 other serial ports.
+func ttyDevice(major, minor uint32) bool {
+	switch {
+	case major == 4, major >= 136 && major <= 143, major == 166, major == 188, major == 204:
+		return true
+	case major == 5:
+		return minor <= 2
+	}
+	return false
+}
+
 // fdTypeFromMode is the descriptor type for a stat st_mode.
 func fdTypeFromMode(mode uint32) FDType {
 	switch mode & modeIFMT {

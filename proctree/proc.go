@@ -157,6 +157,7 @@ const (
 	FDPipe
 	FDSocket
 	FDAnon // anon_inode: eventfd, epoll, timerfd, signalfd, pidfd …
+	FDTTY  // a terminal: a pseudo-terminal, a virtual console, a serial line
 )
 
 func (t FDType) String() string {
@@ -175,6 +176,8 @@ func (t FDType) String() string {
 		return "socket"
 	case FDAnon:
 		return "anon"
+	case FDTTY:
+		return "tty"
 	case FDUnknown:
 		return "unknown"
 	}
