@@ -155,8 +155,13 @@ func (st *state) forkResult(parent int, m *member, start time.Time) Result {
 	}
 	text := fmt.Sprintf("fork() returned %d in %s and 0 in the child; the child shares %s memory copy-on-write and %s",
 		m.PID, st.name(parent), whose, inherited)
-	if st.snap(m).IgnoresSIGCHLD {
+	snap := st.snap(m)
+	if snap.IgnoresSIGCHLD {
 		text += ", and SIGCHLD ignored like its parent"
+	}
+	if len(snap.EnvChanges) > 0 {
+		text += fmt.Sprintf("; its environment is a copy too, with %s, which %d changed after its exec (so /proc/%d/environ shows neither)",
+			strings.Join(snap.EnvChanges, " "), parent, m.PID)
 	}
 	return Result{PID: m.PID, Syscall: "fork()", Text: text, Took: time.Since(start)}
 }
@@ -171,6 +176,13 @@ func (st *state) adoptForked(pid int, pidfd, ctl *os.File, parent int) (*member,
 		pidfd: pidfd,
 		cow:   st.sharesCow(parent),
 	}
+	// The environment is in the memory the child got a copy of: what its
+	// parent changed since its exec is the child's too.
+	st.mu.Lock()
+	if p := st.members[parent]; p != nil {
+		m.EnvChanges = slices.Clone(p.EnvChanges)
+	}
+	st.mu.Unlock()
 	c, err := newConn(ctl, nil)
 	if err == nil {
 		m.conn = c
@@ -546,9 +558,9 @@ func (st *state) forkExecVia(p *member, lab bool, path string, argv []string) (*
 	)
 	if lab {
 		req.Flags = rawfork.ExecKeepControl
-		payload, err = rawfork.EncodeExec(st.exe, labArgv(), labEnv(p.ControlFD))
+		payload, err = rawfork.EncodeExec(st.exe, labArgv(), withEnv(labEnv(p.ControlFD), st.envChanges(p)))
 	} else {
-		payload, err = rawfork.EncodeExec(path, argv, programEnv())
+		payload, err = rawfork.EncodeExec(path, argv, withEnv(programEnv(), st.envChanges(p)))
 		if err == nil {
 			fds, done, err = st.stdio()
 		}

@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/proctui/proctui/sim/rawfork"
@@ -46,6 +47,37 @@ func removeEnv(list []string, k string) []string {
 	for _, kv := range list {
 		if name, _, _ := strings.Cut(kv, "="); name != k {
 			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// envChanges is m's list of environment changes, read under the lock.
+func (st *state) envChanges(m *member) []string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return slices.Clone(m.EnvChanges)
+}
+
+// withEnv is env with changes applied: "KEY=VALUE" sets KEY, "KEY" unsets
+// it, as setenv() and unsetenv() would have in the process's memory.
+func withEnv(env, changes []string) []string {
+	if len(changes) == 0 {
+		return env
+	}
+	out := make([]string, 0, len(env)+len(changes))
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if !slices.ContainsFunc(changes, func(c string) bool {
+			name, _, _ := strings.Cut(c, "=")
+			return name == k
+		}) {
+			out = append(out, kv)
+		}
+	}
+	for _, c := range changes {
+		if strings.Contains(c, "=") {
+			out = append(out, c)
 		}
 	}
 	return out

@@ -81,7 +81,13 @@ func (st *state) exec(pid int, argv []string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	payload, err := rawfork.EncodeExec(path, argv, programEnv())
+	// A lab image applies its own changes (V) itself; a forked child's
+	// are its parent's, which only proctui knows.
+	env := programEnv()
+	if m.Kind == KindForked {
+		env = withEnv(env, st.envChanges(m))
+	}
+	payload, err := rawfork.EncodeExec(path, argv, env)
 	if err != nil {
 		return Result{}, err
 	}

@@ -458,3 +458,34 @@ func TestRuntimeFDsOfLabImageRefused(t *testing.T) {
 		t.Errorf("the lab image stopped answering: %v", err)
 	}
 }
+
+// TestForkedChildKeepsEnvChanges: a child forked from a lab image after
+// it set a variable has the variable too (its memory is a copy); the
+// parent unsetting it afterwards does not touch the child's; the child's
+// exec passes it on, so the new program's /proc/PID/environ shows it, as
+// does a program the child starts.
+func TestForkedChildKeepsEnvChanges(t *testing.T) {
+	l := newTestLab(t, rawOpts())
+	skipWithoutRawFork(t, l.Lab)
+	a := l.must(l.Run(l.Self(), nil)).PID
+	l.must(l.SetEnv(a, "GREETING=hello"))
+	l.must(l.SetEnv(a, "HOME"))
+	f := l.must(l.Fork(a))
+	c := f.PID
+	if !strings.Contains(f.Text, "GREETING=hello") {
+		t.Errorf("fork narration does not name the inherited change: %q", f.Text)
+	}
+	l.must(l.SetEnv(a, "GREETING"))
+	if mb, _ := l.Member(c); strings.Join(mb.EnvChanges, ",") != "GREETING=hello,HOME" {
+		t.Errorf("child's EnvChanges %q, want GREETING=hello,HOME", mb.EnvChanges)
+	}
+	s := l.must(l.Run(c, []string{"sleep", "300"})).PID
+	l.must(l.Exec(c, []string{"sleep", "301"}))
+	for _, pid := range []int{s, c} {
+		eventually(t, "sleep to exec", func() bool { st, ok := readStat(pid); return ok && st.comm == "sleep" })
+		env := environ(t, pid)
+		if !hasEnv(env, "GREETING=hello") || hasEnv(env, "HOME=") {
+			t.Errorf("%d: GREETING=hello %v, HOME %v in its environ; want the child's changes", pid, hasEnv(env, "GREETING=hello"), hasEnv(env, "HOME="))
+		}
+	}
+}
