@@ -42,9 +42,10 @@ func (m *Model) memoryPanel(p *proctree.Proc, ghost bool) *ui.MemoryPanel {
 	if par := m.details.parent; par != nil && par.PID == p.PPID {
 		panel.Sides = append(panel.Sides, ui.MemSide{PID: par.PID, Role: "parent", Smaps: par.Smaps, Err: par.SmapsErr})
 	}
-	// The buffer is proctui's: it and its forked children share it. A lab
-	// image or a program was exec'd, which replaced that memory.
-	if m.cfg.Lab != nil && m.snap != nil && (p.PID == m.snap.Self || m.members[p.PID].Kind == sim.KindForked) {
+	// The buffer is proctui's: it and the children forked from it share
+	// it. A lab image or a program was exec'd, which replaced that memory,
+	// and a child forked from a lab image has the lab image's memory.
+	if m.cfg.Lab != nil && m.snap != nil && (p.PID == m.snap.Self || m.members[p.PID].SharesBuffer) {
 		panel.Buffer = m.cfg.Lab.CowBytes()
 	}
 	return panel

@@ -73,7 +73,8 @@ func TestActionRevealsItsPart(t *testing.T) {
 }
 
 // TestMemoryHintOnlyWhereMShares: the hint about m's buffer shows for a
-// forked child, which shares it, not for a lab image, which was exec'd.
+// child forked from proctui, which shares it, not for a lab image, which
+// was exec'd, nor for a child forked from the lab image.
 func TestMemoryHintOnlyWhereMShares(t *testing.T) {
 	lab, err := sim.New(sim.Options{MaxLab: 8, Subreaper: true, RawFork: true, CowMiB: 8})
 	if err != nil {
@@ -90,11 +91,16 @@ func TestMemoryHintOnlyWhereMShares(t *testing.T) {
 	if f.Err != nil || r.Err != nil {
 		t.Fatalf("f: %v, r: %v", f.Err, r.Err)
 	}
+	m.tree.selectPID(r.Result.PID)
+	m, g := do(t, m, "f")
+	if g.Err != nil {
+		t.Fatalf("f on the lab image: %v", g.Err)
+	}
 	for _, c := range []struct {
 		pid  int
 		what string
 		hint bool
-	}{{f.Result.PID, "forked child", true}, {r.Result.PID, "lab image", false}} {
+	}{{f.Result.PID, "forked child", true}, {r.Result.PID, "lab image", false}, {g.Result.PID, "child of the lab image", false}} {
 		m.tree.selectPID(c.pid)
 		m = readFDTableNow(t, m)
 		text := detailsText(m)

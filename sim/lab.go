@@ -106,6 +106,9 @@ type Member struct {
 	// ControlFD is the descriptor number of its control socket in the
 	// process (-1 for programs), so a fd table can label it.
 	ControlFD int
+	// SharesBuffer says it shares proctui's copy-on-write buffer, the one
+	// m writes to: a raw fork of proctui, or of such a child.
+	SharesBuffer bool
 	// Plumbing is what a lab image had open above fd 2 when it joined
 	// the lab, by descriptor (the link in /proc/PID/fd): its control
 	// socket and its Go runtime's own files. Never changed after it

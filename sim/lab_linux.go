@@ -211,6 +211,7 @@ func (st *state) get(pid int) (Member, bool) {
 
 func (m *member) snapshot() Member {
 	c := m.Member
+	c.SharesBuffer = m.cow
 	c.Argv = slices.Clone(m.Argv)
 	c.Caught = slices.Clone(m.Caught)
 	c.Streams = slices.Clone(m.Streams)
