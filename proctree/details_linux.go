@@ -119,7 +119,9 @@ func (r *ProcReader) readFDs(dirfd int, self bool) (fds []FD, poller int, err er
 		// size, which is the number of open descriptors since Linux 6.2.
 		buf = r.dents[:min(len(r.dents), 1024)]
 	}
+	r.fdListed = 0
 	err = getdentsNumbers(fddir, buf, func(n int) bool {
+		r.fdListed++
 		if self && n >= keptFDBase {
 			kept = true
 			return false

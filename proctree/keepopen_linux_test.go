@@ -102,11 +102,11 @@ func TestSelfDetailsCountsKeptFiles(t *testing.T) {
 		t.Skip("the descriptor limit leaves no room above keptFDBase to keep stat files open")
 	}
 	defer r.Close()
-	// A kept file for every process, these three among them; the listing
-	// of the table stops at the first one, the count comes from the
-	// directory's size.
+	// A kept file for every process, these among them; the listing of
+	// the table stops at the first one, the count comes from the
+	// directory's size. 100 is more than one small getdents buffer holds.
 	var sleeps []int
-	for range 3 {
+	for range 100 {
 		sleeps = append(sleeps, liveStart(t, "sleep", "60").Process.Pid)
 	}
 	livePoll(t, r, "sleeps listed", func(s *Snapshot) bool {
@@ -124,6 +124,9 @@ func TestSelfDetailsCountsKeptFiles(t *testing.T) {
 	kept := keptStatFiles(t)
 	if d.PollerFDs != len(kept) || len(kept) < len(sleeps) {
 		t.Errorf("PollerFDs = %d, /proc/self/fd has %d at or above %d", d.PollerFDs, len(kept), keptFDBase)
+	}
+	if r.fdListed >= len(d.FDs)+len(kept) {
+		t.Errorf("the listing went through %d entries for %d descriptors: it did not stop at the kept files", r.fdListed, len(d.FDs)+len(kept))
 	}
 	ents, err := os.ReadDir("/proc/self/fd")
 	if err != nil {

@@ -52,6 +52,9 @@ type ProcReader struct {
 	buf   []byte // file contents
 	stat  statLine
 	fdNum []int // descriptor numbers for Details
+	// fdListed counts the entries the last fd listing went through, to
+	// test that proctui's own stops early.
+	fdListed int
 
 	cache map[int]*procEntry
 	gen   uint64
