@@ -19,6 +19,13 @@ import (
 // whatever the kernel's own HZ is.
 const clockTicks = 100
 
+// identityWindow is how long after its start a process's uid and command
+// line are read again on every poll. Those are cached for the life of a
+// process, but its first moments are when it changes them without an exec:
+// a daemon drops privileges with setuid(), or rewrites its argv to set its
+// title (sshd: alice@pts/3).
+const identityWindow = 5 * time.Second
+
 // maxEmptyCmdline is how many polls in a row a live, non-kernel process may
 // show an empty cmdline before the reader stops asking. The kernel shows it
 // empty for a moment around exec and exit (the memory is being swapped or
@@ -45,6 +52,10 @@ type ProcReader struct {
 
 	boot     time.Time
 	bootRead bool
+	// youngFrom is the start time (in clock ticks since boot) from which
+	// a process counts as young in this snapshot (see identityWindow); 0
+	// when the boot time is unknown.
+	youngFrom uint64
 
 	dents []byte // getdents64 buffer
 	pids  []int
@@ -130,6 +141,10 @@ func (r *ProcReader) Snapshot() (*Snapshot, error) {
 	}
 	if err := r.listPIDs(dirfd); err != nil {
 		return nil, fmt.Errorf("proctree: list %s: %w", r.root, err)
+	}
+	r.youngFrom = 0
+	if up := taken.Sub(r.boot) - identityWindow; !r.boot.IsZero() && up > 0 {
+		r.youngFrom = uint64(up / (time.Second / clockTicks))
 	}
 	// /proc lists in pid order already; a fixture directory need not.
 	slices.Sort(r.pids)
@@ -458,6 +473,9 @@ func (r *ProcReader) readProc(dirfd, pid int, p *Proc) bool {
 		e.comm = string(st.Comm)
 		e.emptyTries = 0
 		readIdentity = true
+	}
+	if !readIdentity && !kernel && !zombie && r.youngFrom > 0 && st.StartTicks >= r.youngFrom {
+		readIdentity = true // see identityWindow
 	}
 	e.gen = r.gen
 	e.statFD = statFD
