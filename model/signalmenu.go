@@ -1,7 +1,6 @@
 package model
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -349,10 +348,7 @@ func (m *Model) onSignalDone(msg ActionDoneMsg) {
 		return
 	}
 	if msg.Err != nil {
-		if errors.Is(msg.Err, sim.ErrUncatchable) || errors.Is(msg.Err, sim.ErrNoCatchInFork) {
-			m.setMsg(msg.Err.Error(), true)
-		}
-		return
+		return // onAction says why, on the status line and in the narration
 	}
 	text := msg.Result.Syscall
 	if msg.Action == "signal" {
