@@ -73,11 +73,14 @@ func DefaultKeyMap() KeyMap {
 	}
 }
 
-// ShortHelp is the one-line help at the bottom of the screen; it fits in
-// 80 columns. space (pause) is in the full help: the status line says when
-// polling is paused.
+// ShortHelp is the one-line help at the bottom of the screen, the line of
+// DESIGN's screen; it fits in 80 columns (a test checks), with q quit
+// last. Detach, search, pause and the rest are in the full help.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Fork, k.Run, k.Exit, k.Wait, k.Detach, k.Signal, k.Scope, k.Search, k.Help, k.Quit}
+	short := func(b key.Binding, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+	}
+	return []key.Binding{k.Fork, k.Run, k.Exit, k.Wait, k.Signal, short(k.Pipe, "pipe"), k.Exec, k.Scope, k.Help, k.Quit}
 }
 
 // DetailsHelp is the one-line help while the details pane has the

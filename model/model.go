@@ -496,7 +496,7 @@ func (m *Model) computeSearch() {
 // help shows only keys that do something now.
 func (m *Model) syncKeys() {
 	if m.all {
-		m.keys.Scope.SetHelp("a", "lab only")
+		m.keys.Scope.SetHelp("a", "lab")
 	} else {
 		m.keys.Scope.SetHelp("a", "all")
 	}

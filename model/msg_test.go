@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/proctui/proctui/ui"
 )
 
@@ -50,5 +52,24 @@ func TestLongMessageGoesToNarration(t *testing.T) {
 		if len(m.log) != n {
 			t.Errorf("%d columns: the same hint logged twice", c.w)
 		}
+	}
+}
+
+// TestShortHelpFits80: the one-line help fits in 80 columns whole, q quit
+// included.
+func TestShortHelpFits80(t *testing.T) {
+	m := size(New(Config{}), 80, 24)
+	line := ansi.Strip(m.helpLine)
+	if !strings.Contains(line, "q quit") || strings.Contains(line, "…") || ansi.StringWidth(line) > 80 {
+		t.Errorf("help line at 80 columns (%d wide): %q", ansi.StringWidth(line), line)
+	}
+}
+
+// TestShortHelpFits80AllScope: in the all scope, where a says "lab", too.
+func TestShortHelpFits80AllScope(t *testing.T) {
+	m := size(New(Config{All: true}), 80, 24)
+	line := ansi.Strip(m.helpLine)
+	if !strings.Contains(line, "a lab") || !strings.Contains(line, "q quit") || strings.Contains(line, "…") {
+		t.Errorf("help line at 80 columns, all scope: %q", line)
 	}
 }
