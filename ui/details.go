@@ -200,6 +200,27 @@ func (d *details) words(label string, words []string, p Paint) {
 	}
 }
 
+// wrapped pushes text in paint p, wrapped to the pane, the lines after the
+// first indented by hang cells.
+func (d *details) wrapped(p Paint, text string, hang int) {
+	for i, t := range wrapWords(strings.Fields(text), " ", 0, hang, d.w) {
+		l := d.line()
+		if i > 0 && hang > 0 {
+			l.add(p, spaces(hang))
+		}
+		l.add(p, t)
+		d.push(l)
+	}
+}
+
+// sectionError is a part's title with why it could not be read.
+func (d *details) sectionError(title, why string) {
+	l := d.line()
+	l.add(d.s.Section, title+" ")
+	l.add(d.s.Error, why)
+	d.push(l)
+}
+
 func (d *details) section(title string) {
 	l := d.line()
 	l.add(d.s.Section, title)
@@ -294,24 +315,12 @@ func (d *details) build(in *DetailsInput) {
 	if p.State == 'Z' && in.Ghost == nil {
 		// Why a zombie exists at all: the kernel keeps the status for
 		// the parent, which has not asked for it yet.
-		text := "only its pid and exit status remain, kept by the kernel until " +
-			strconv.Itoa(p.PPID) + " calls wait()"
-		for _, t := range wrapWords(strings.Fields(text), " ", 0, 0, w) {
-			l = d.line()
-			l.add(s.Muted, t)
-			d.push(l)
-		}
+		d.wrapped(s.Muted, "only its pid and exit status remain, kept by the kernel until "+
+			strconv.Itoa(p.PPID)+" calls wait()", 0)
 	}
 
 	if lw := LabWords(in.Lab, in.LabCmd); lw != "" {
-		for i, text := range wrapWords(strings.Fields(lw), " ", 0, 2, w) {
-			l = d.line()
-			if i > 0 {
-				l.add(s.Lab, "  ")
-			}
-			l.add(s.Lab, text)
-			d.push(l)
-		}
+		d.wrapped(s.Lab, lw, 2)
 	} else if !in.InLab && in.Ghost == nil {
 		l = d.line()
 		l.add(s.Muted, "not in the lab")
@@ -411,21 +420,10 @@ func (d *details) build(in *DetailsInput) {
 		if det.PollerFDs > 0 {
 			// proctui's own table: one kept stat file per process would
 			// bury the descriptors a person made.
-			note := "+ " + strconv.Itoa(det.PollerFDs) + " from fd 4096 up: the /proc/PID/stat files proctui keeps open to poll, one per process"
-			for _, text := range wrapWords(strings.Fields(note), " ", 0, 2, d.w) {
-				l := d.line()
-				if !strings.HasPrefix(text, "+") {
-					l.add(d.s.Muted, "  ")
-				}
-				l.add(d.s.Muted, text)
-				d.push(l)
-			}
+			d.wrapped(s.Muted, "+ "+strconv.Itoa(det.PollerFDs)+" from fd 4096 up: the /proc/PID/stat files proctui keeps open to poll, one per process", 2)
 		}
 	} else {
-		l = d.line()
-		l.add(s.Section, "FDS ")
-		l.add(s.Error, v)
-		d.push(l)
+		d.sectionError("FDS", v)
 	}
 	d.fdSpan = d.spanFrom(start)
 
@@ -440,10 +438,7 @@ func (d *details) build(in *DetailsInput) {
 		d.sigset("caught", sig.Caught)
 		d.caughtCounts(in.Caught, in.Now)
 	} else {
-		l = d.line()
-		l.add(s.Section, "SIGNALS ")
-		l.add(s.Error, v)
-		d.push(l)
+		d.sectionError("SIGNALS", v)
 	}
 	d.sigSpan = d.spanFrom(start)
 
@@ -487,10 +482,7 @@ func (d *details) build(in *DetailsInput) {
 			}
 		}
 	} else {
-		l = d.line()
-		l.add(s.Section, "ENV ")
-		l.add(s.Error, v)
-		d.push(l)
+		d.sectionError("ENV", v)
 	}
 	d.envSpan = d.spanFrom(start)
 }
@@ -640,14 +632,6 @@ func (d *details) fds(pid int, fds []proctree.FD, peers map[int][]proctree.Peer,
 		d.push(l)
 	}
 	if plumbing {
-		text := "◦ the lab's control socket or its Go runtime's own (epoll, eventfd, cgroup files): keys leave them alone"
-		for i, t := range wrapWords(strings.Fields(text), " ", 0, 2, d.w) {
-			l = d.line()
-			if i > 0 {
-				l.add(s.Muted, "  ")
-			}
-			l.add(s.Muted, t)
-			d.push(l)
-		}
+		d.wrapped(s.Muted, "◦ the lab's control socket or its Go runtime's own (epoll, eventfd, cgroup files): keys leave them alone", 2)
 	}
 }

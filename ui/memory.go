@@ -149,24 +149,12 @@ func (d *details) memory(mp *MemoryPanel) {
 			glyphShared + " shared: pages mapped by more than one process",
 			glyphPrivate + " private: pages of this process alone",
 		} {
-			for i, text := range wrapWords(strings.Fields(legend), " ", 0, 2, d.w) {
-				l = d.line()
-				if i > 0 {
-					l.add(s.Muted, "  ")
-				}
-				l.add(s.Muted, text)
-				d.push(l)
-			}
+			d.wrapped(s.Muted, legend, 2)
 		}
 	}
 	if mp.Buffer > 0 {
-		text := "m writes to the start of the " + strconv.FormatInt(mp.Buffer>>20, 10) +
-			" MiB buffer proctui filled before forking; the kernel copies each page still shared first"
-		for _, t := range wrapWords(strings.Fields(text), " ", 0, 0, d.w) {
-			l = d.line()
-			l.add(s.Muted, t)
-			d.push(l)
-		}
+		d.wrapped(s.Muted, "m writes to the start of the "+strconv.FormatInt(mp.Buffer>>20, 10)+
+			" MiB buffer proctui filled before forking; the kernel copies each page still shared first", 0)
 	}
 }
 
