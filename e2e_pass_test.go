@@ -64,24 +64,8 @@ func TestE2EPassFD(t *testing.T) {
 	p := startInTmux(t, 160, 72, proctuiBinary(t, ""))
 	p.waitOwnRow()
 
-	var kids []int
-	for n := 1; n <= 2; n++ {
-		p.keys("r")
-		p.waitScreen("the run prompt", func(s string) bool { return strings.Contains(s, "run under") })
-		p.keys("Enter")
-		waitFor(t, fmt.Sprintf("lab image %d under proctui", n), func() bool {
-			kids = childrenOf(t, p.pid)
-			return len(kids) == n
-		})
-	}
-	p.waitScreen("both lab images under proctui", func(s string) bool {
-		return rowUnder(s, kids[0], p.pid) && rowUnder(s, kids[1], p.pid)
-	})
-	// Rows of siblings go by start time: j is the older, j again the newer.
+	kids := p.runTwoLabImages()
 	sender, receiver := kids[0], kids[1]
-	if startTicks(t, receiver) < startTicks(t, sender) {
-		sender, receiver = receiver, sender
-	}
 	before := sockets(sender)
 	p.keys("j", "o")
 	p.waitScreen("the socket pair mark", func(s string) bool { return strings.Contains(s, "will hold one end") })

@@ -22,13 +22,12 @@ func pipeEnds(pid int) map[int]string {
 	return out
 }
 
-// TestE2EPipe: r twice runs two lab images; p on one, p on the other makes
-// a pipe between them, and each fd table on screen names the other end,
-// as /proc says.
-func TestE2EPipe(t *testing.T) {
-	p := startInTmux(t, 160, 72, proctuiBinary(t, ""))
-	p.waitOwnRow()
-
+// runTwoLabImages presses r, enter twice and waits for both lab images on
+// screen under proctui; it returns them older first, the order of their
+// rows (j selects the older, j again the newer).
+func (p *tmuxPane) runTwoLabImages() [2]int {
+	t := p.t
+	t.Helper()
 	var kids []int
 	for n := 1; n <= 2; n++ {
 		p.keys("r")
@@ -42,11 +41,21 @@ func TestE2EPipe(t *testing.T) {
 	p.waitScreen("both lab images under proctui", func(s string) bool {
 		return rowUnder(s, kids[0], p.pid) && rowUnder(s, kids[1], p.pid)
 	})
-	// Rows of siblings go by start time: j is the older, j again the newer.
-	writer, reader := kids[0], kids[1]
-	if startTicks(t, reader) < startTicks(t, writer) {
-		writer, reader = reader, writer
+	if startTicks(t, kids[1]) < startTicks(t, kids[0]) {
+		kids[0], kids[1] = kids[1], kids[0]
 	}
+	return [2]int{kids[0], kids[1]}
+}
+
+// TestE2EPipe: r twice runs two lab images; p on one, p on the other makes
+// a pipe between them, and each fd table on screen names the other end,
+// as /proc says.
+func TestE2EPipe(t *testing.T) {
+	p := startInTmux(t, 160, 72, proctuiBinary(t, ""))
+	p.waitOwnRow()
+
+	kids := p.runTwoLabImages()
+	writer, reader := kids[0], kids[1]
 	p.keys("j", "p")
 	p.waitScreen("the pipe mark", func(s string) bool { return strings.Contains(s, "will hold the write end") })
 	p.keys("j", "p")

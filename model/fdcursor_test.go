@@ -45,14 +45,8 @@ func fdOf(t *testing.T, m Model, match func(proctree.FD) bool) int {
 // control socket and proctui's own descriptors are refused with a reason.
 func TestFDCursorActs(t *testing.T) {
 	m, lab := labModel(t)
-	a, err := lab.Run(lab.Self(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := lab.Run(lab.Self(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := labImage(t, lab)
+	b := labImage(t, lab)
 	if _, err := lab.SocketPair(a.PID, b.PID); err != nil {
 		t.Fatal(err)
 	}
@@ -111,14 +105,8 @@ func TestFDCursorActs(t *testing.T) {
 // passes it over their socket pair; esc forgets a mark.
 func TestOpenAndPass(t *testing.T) {
 	m, lab := labModel(t)
-	a, err := lab.Run(lab.Self(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := lab.Run(lab.Self(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := labImage(t, lab)
+	b := labImage(t, lab)
 	m = pollNow(t, m)
 	m.tree.selectPID(a.PID)
 	m = readFDTableNow(t, m)
@@ -195,10 +183,7 @@ func TestOpenAndPass(t *testing.T) {
 // picks a row, and tab takes the typed fd to the table's cursor.
 func TestFDPromptInTreeFocus(t *testing.T) {
 	m, lab := labModel(t)
-	a, err := lab.Run(lab.Self(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := labImage(t, lab)
 	m = pollNow(t, m)
 	m.tree.selectPID(a.PID)
 	m = readFDTableNow(t, m)
@@ -220,10 +205,7 @@ func TestFDPromptInTreeFocus(t *testing.T) {
 // kept and closed.
 func TestExecLabImage(t *testing.T) {
 	m, lab := labModel(t)
-	a, err := lab.Run(lab.Self(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := labImage(t, lab)
 	m = pollNow(t, m)
 	m.tree.selectPID(a.PID)
 	m, _ = press(m, "e")

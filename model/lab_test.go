@@ -254,3 +254,13 @@ func logText(m Model) string {
 	}
 	return b.String()
 }
+
+// labImage runs the lab image under proctui, as r and enter do.
+func labImage(t *testing.T, lab *sim.Lab) sim.Result {
+	t.Helper()
+	r, err := lab.Run(lab.Self(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}

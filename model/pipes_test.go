@@ -105,14 +105,8 @@ func TestPipeKeys(t *testing.T) {
 // reads them; the fd rows show the byte counts the lab images report.
 func TestStreamKeys(t *testing.T) {
 	m, lab := labModel(t)
-	a, err := lab.Run(lab.Self(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := lab.Run(lab.Self(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := labImage(t, lab)
+	b := labImage(t, lab)
 	p, err := lab.Pipe(a.PID, b.PID)
 	if err != nil {
 		t.Fatal(err)
@@ -188,10 +182,7 @@ func TestExecAndEnvKeys(t *testing.T) {
 		t.Errorf("exec: %v %q", ex.Err, ex.Result.Text)
 	}
 
-	img, err := lab.Run(lab.Self(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := labImage(t, lab)
 	m = pollNow(t, m)
 	m.tree.selectPID(img.PID)
 	m, _ = press(m, "V")

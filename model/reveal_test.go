@@ -159,10 +159,7 @@ func TestFDKeyWaitsForCursorInSight(t *testing.T) {
 // reaches the lab.
 func TestPlumbingRowsMarked(t *testing.T) {
 	m, lab := labModel(t)
-	r, err := lab.Run(lab.Self(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := labImage(t, lab)
 	img := r.PID
 	if _, err := lab.Pipe(img, img); err != nil {
 		t.Fatal(err)
