@@ -88,13 +88,7 @@ func TestE2EMemory(t *testing.T) {
 	}
 	t.Logf("the screen after m:\n%s", screen)
 
-	p.keys("q")
-	if status := p.waitExit(); status != "exited 0" {
-		t.Errorf("after q: %s, want exited 0", status)
-	}
-	if _, err := os.Stat(fmt.Sprintf("/proc/%d", kid)); err == nil {
-		t.Errorf("lab process %d outlived proctui", kid)
-	}
+	p.quitEndsLab(kid)
 }
 
 // firstLineWith returns the line n lines below the first one containing

@@ -137,15 +137,7 @@ func TestE2EPassFD(t *testing.T) {
 	})
 	t.Logf("sender fd %d and receiver fd %d: inode %d, offset %d", sfd, rfd, a.Ino, pos)
 
-	p.keys("q")
-	if status := p.waitExit(); status != "exited 0" {
-		t.Errorf("after q: %s, want exited 0", status)
-	}
-	for _, k := range kids {
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", k)); err == nil {
-			t.Errorf("lab process %d outlived proctui", k)
-		}
-	}
+	p.quitEndsLab(kids[:]...)
 	if _, err := os.Stat(path); err == nil {
 		t.Errorf("the scratch file %s outlived proctui", path)
 	}

@@ -88,13 +88,5 @@ func TestE2EPipe(t *testing.T) {
 		return strings.Contains(s, fmt.Sprintf("%s → %d fd %d", target, reader, rfd))
 	})
 
-	p.keys("q")
-	if status := p.waitExit(); status != "exited 0" {
-		t.Errorf("after q: %s, want exited 0", status)
-	}
-	for _, k := range kids {
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", k)); err == nil {
-			t.Errorf("lab process %d outlived proctui", k)
-		}
-	}
+	p.quitEndsLab(kids[:]...)
 }

@@ -173,6 +173,21 @@ func (p *tmuxPane) waitScreen(what string, ok func(screen string) bool) string {
 	}
 }
 
+// quitEndsLab presses q and checks that proctui exited 0 and that none of
+// the lab processes kids outlived it.
+func (p *tmuxPane) quitEndsLab(kids ...int) {
+	p.t.Helper()
+	p.keys("q")
+	if status := p.waitExit(); status != "exited 0" {
+		p.t.Errorf("after q: %s, want exited 0", status)
+	}
+	for _, k := range kids {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", k)); err == nil {
+			p.t.Errorf("lab process %d outlived proctui", k)
+		}
+	}
+}
+
 // waitExit waits until proctui has exited and been reaped, and returns
 // what wait() said: "exited N" or "signal N".
 func (p *tmuxPane) waitExit() string {
@@ -402,15 +417,7 @@ func TestE2ELab(t *testing.T) {
 	})
 
 	// q ends the rest of the lab and reaps it.
-	p.keys("q")
-	if status := p.waitExit(); status != "exited 0" {
-		t.Errorf("after q: %s, want exited 0", status)
-	}
-	for _, k := range kids {
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", k)); err == nil {
-			t.Errorf("lab process %d outlived proctui", k)
-		}
-	}
+	p.quitEndsLab(kids...)
 	p.requireRestored()
 }
 

@@ -229,16 +229,8 @@ func TestExecLabImage(t *testing.T) {
 // writes a line to it with > under the cursor; the row's position moves
 // from 0 to the bytes written.
 func TestOpenWriteMovesPos(t *testing.T) {
-	m, lab := labModel(t)
-	if lab.ForkMode() != "real fork()" {
-		t.Skip(lab.ForkMode())
-	}
-	m, f := do(t, m, "f")
-	if f.Err != nil {
-		t.Fatal(f.Err)
-	}
-	m.tree.selectPID(f.Result.PID)
-	m = readFDTableNow(t, m)
+	m, _ := labModel(t)
+	m, _ = forkSelected(t, m)
 	m, _ = press(m, "O")
 	m, op := do(t, m, "enter")
 	if op.Err != nil {

@@ -264,3 +264,18 @@ func labImage(t *testing.T, lab *sim.Lab) sim.Result {
 	}
 	return r
 }
+
+// forkSelected forks proctui with f (skipping the test where real fork()
+// is not available), selects the child and reads its details.
+func forkSelected(t *testing.T, m Model) (Model, int) {
+	t.Helper()
+	if mode := m.cfg.Lab.ForkMode(); mode != "real fork()" {
+		t.Skip(mode)
+	}
+	m, f := do(t, m, "f")
+	if f.Err != nil {
+		t.Fatal(f.Err)
+	}
+	m.tree.selectPID(f.Result.PID)
+	return readFDTableNow(t, m), f.Result.PID
+}

@@ -27,18 +27,8 @@ func visibleText(m Model) string {
 // which stays in view for the next process selected, until the person
 // scrolls.
 func TestActionRevealsItsPart(t *testing.T) {
-	m, lab := labModel(t)
-	if lab.ForkMode() != "real fork()" {
-		t.Skip(lab.ForkMode())
-	}
-	m = size(m, 80, 24)
-	m, f := do(t, m, "f")
-	if f.Err != nil {
-		t.Fatal(f.Err)
-	}
-	child := f.Result.PID
-	m.tree.selectPID(child)
-	m = readFDTableNow(t, m)
+	m, _ := labModel(t)
+	m, _ = forkSelected(t, size(m, 80, 24))
 	if strings.Contains(visibleText(m), "pipe:[") || !strings.Contains(detailsText(m), "MEMORY") {
 		t.Fatalf("set-up: the child's pane should show its memory panel and no pipe yet:\n%s", visibleText(m))
 	}
@@ -117,18 +107,8 @@ func TestMemoryHintOnlyWhereMShares(t *testing.T) {
 // table, c does not close the descriptor under the (hidden) cursor; it
 // brings the row into view, and the next c closes it.
 func TestFDKeyWaitsForCursorInSight(t *testing.T) {
-	m, lab := labModel(t)
-	if lab.ForkMode() != "real fork()" {
-		t.Skip(lab.ForkMode())
-	}
-	m = size(m, 80, 24)
-	m, f := do(t, m, "f")
-	if f.Err != nil {
-		t.Fatal(f.Err)
-	}
-	kid := f.Result.PID
-	m.tree.selectPID(kid)
-	m = readFDTableNow(t, m)
+	m, _ := labModel(t)
+	m, kid := forkSelected(t, size(m, 80, 24))
 	m, _ = press(m, "tab") // the cursor on fd 0, scrolled into view
 	if fd, ok := m.cursorFD(kid); !ok || fd != 0 {
 		t.Fatalf("cursor on fd %d (%v), want 0", fd, ok)
