@@ -40,8 +40,8 @@ func (st *state) toggleCloexec(pid, fd int) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if fd == m.ControlFD {
-		return Result{}, fmt.Errorf("fd %d of %d is its control socket", fd, pid)
+	if err := m.keyFD(fd); err != nil {
+		return Result{}, err
 	}
 	on, err := fdCloexec(pid, fd)
 	if err != nil {
@@ -167,16 +167,21 @@ func (m *member) labPlumbing(fd int) bool {
 	return m.PlumbingFD(fd, fdLink(m.PID, fd))
 }
 
-// runtimeFD refuses to let a key close, read, write or stream on a
-// descriptor of lab image m that its Go runtime keeps for itself (see
-// labPlumbing): with its epoll or eventfd gone or drained, the lab image
-// would stop answering, and a file reused under the number of a cgroup
-// file the runtime re-reads would be read by the runtime.
-func (m *member) runtimeFD(fd int) error {
-	if m.Kind != KindLabImage || !m.labPlumbing(fd) {
-		return nil
+// keyFD refuses to let a key close, read, write, stream on or change a
+// descriptor of m that is the lab's own: its control socket (proctui's
+// line to it, close-on-exec so that an exec shows as EOF), or in a lab
+// image one its Go runtime keeps for itself (see labPlumbing): with its
+// epoll or eventfd gone or drained the lab image would stop answering,
+// and a file reused under the number of a cgroup file the runtime
+// re-reads would be read by the runtime.
+func (m *member) keyFD(fd int) error {
+	switch {
+	case fd == m.ControlFD:
+		return fmt.Errorf("fd %d of %d is its control socket, proctui's line to it: pick a descriptor a key made", fd, m.PID)
+	case m.Kind == KindLabImage && m.labPlumbing(fd):
+		return fmt.Errorf("fd %d of %d (%s) is the Go runtime's own, which the lab image needs to keep running: pick a descriptor a key made", fd, m.PID, fdLink(m.PID, fd))
 	}
-	return fmt.Errorf("fd %d of %d (%s) is the Go runtime's own, which the lab image needs to keep running: pick a descriptor a key made", fd, m.PID, fdLink(m.PID, fd))
+	return nil
 }
 
 // openAtStart lists what pid has open above fd 2, by descriptor.

@@ -110,10 +110,7 @@ func (st *state) closeFD(pid, fd int) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if fd == m.ControlFD {
-		return Result{}, fmt.Errorf("fd %d of %d is its control socket, proctui's line to it; closing it would end it", fd, pid)
-	}
-	if err := m.runtimeFD(fd); err != nil {
+	if err := m.keyFD(fd); err != nil {
 		return Result{}, err
 	}
 	call := fmt.Sprintf("close(%d)", fd)
@@ -136,7 +133,7 @@ func (st *state) writeFD(pid, fd int) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := m.runtimeFD(fd); err != nil {
+	if err := m.keyFD(fd); err != nil {
 		return Result{}, err
 	}
 	line := fmt.Sprintf("hello from %d\n", pid)
@@ -179,7 +176,7 @@ func (st *state) readFD(pid, fd int) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := m.runtimeFD(fd); err != nil {
+	if err := m.keyFD(fd); err != nil {
 		return Result{}, err
 	}
 	const size = 4096

@@ -441,9 +441,11 @@ func TestRuntimeFDsOfLabImageRefused(t *testing.T) {
 	}
 	target := fdLink(a, runtimeFD)
 	for what, call := range map[string]func() (Result, error){
-		"close":  func() (Result, error) { return l.CloseFD(a, runtimeFD) },
-		"read":   func() (Result, error) { return l.ReadFD(a, runtimeFD) },
-		"stream": func() (Result, error) { return l.Stream(a, runtimeFD, false) },
+		"close":   func() (Result, error) { return l.CloseFD(a, runtimeFD) },
+		"read":    func() (Result, error) { return l.ReadFD(a, runtimeFD) },
+		"stream":  func() (Result, error) { return l.Stream(a, runtimeFD, false) },
+		"write":   func() (Result, error) { return l.WriteFD(a, runtimeFD) },
+		"cloexec": func() (Result, error) { return l.ToggleCloexec(a, runtimeFD) },
 	} {
 		if _, err := call(); err == nil || !strings.Contains(err.Error(), "Go runtime's own") {
 			t.Errorf("%s on fd %d (%s): err %v, want a refusal", what, runtimeFD, target, err)
@@ -486,6 +488,34 @@ func TestForkedChildKeepsEnvChanges(t *testing.T) {
 		env := environ(t, pid)
 		if !hasEnv(env, "GREETING=hello") || hasEnv(env, "HOME=") {
 			t.Errorf("%d: GREETING=hello %v, HOME %v in its environ; want the child's changes", pid, hasEnv(env, "GREETING=hello"), hasEnv(env, "HOME="))
+		}
+	}
+}
+
+// TestControlFDRefused: no key writes into, reads from, closes or changes a
+// lab process's control socket (a line written there would be read by
+// proctui as a protocol message); the process keeps answering.
+func TestControlFDRefused(t *testing.T) {
+	l := newTestLab(t, rawOpts())
+	kids := []int{l.must(l.Run(l.Self(), nil)).PID}
+	if l.ForkMode() == "real fork()" {
+		kids = append(kids, l.must(l.Fork(l.Self())).PID)
+	}
+	for _, pid := range kids {
+		mb, _ := l.Member(pid)
+		ctl := mb.ControlFD
+		for what, call := range map[string]func() (Result, error){
+			"close":   func() (Result, error) { return l.CloseFD(pid, ctl) },
+			"write":   func() (Result, error) { return l.WriteFD(pid, ctl) },
+			"read":    func() (Result, error) { return l.ReadFD(pid, ctl) },
+			"cloexec": func() (Result, error) { return l.ToggleCloexec(pid, ctl) },
+		} {
+			if _, err := call(); err == nil || !strings.Contains(err.Error(), "control socket") {
+				t.Errorf("%s on control fd %d of %s %d: err %v, want a refusal", what, ctl, mb.Kind, pid, err)
+			}
+		}
+		if _, err := l.Fork(pid); err != nil {
+			t.Errorf("%s %d stopped answering: %v", mb.Kind, pid, err)
 		}
 	}
 }

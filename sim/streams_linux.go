@@ -29,10 +29,7 @@ func (st *state) stream(pid, fd int, write bool) (Result, error) {
 	if m.Kind != KindLabImage {
 		return Result{}, fmt.Errorf("%d is a forked child: it writes or reads once per key, not on its own", pid)
 	}
-	if fd == m.ControlFD {
-		return Result{}, fmt.Errorf("fd %d of %d is its control socket", fd, pid)
-	}
-	if err := m.runtimeFD(fd); err != nil {
+	if err := m.keyFD(fd); err != nil {
 		return Result{}, err
 	}
 	socket := strings.HasPrefix(fdLink(pid, fd), "socket:")
