@@ -474,9 +474,7 @@ func (r *ProcReader) readProc(dirfd, pid int, p *Proc) bool {
 		e.emptyTries = 0
 		readIdentity = true
 	}
-	if !readIdentity && !kernel && !zombie && r.youngFrom > 0 && st.StartTicks >= r.youngFrom {
-		readIdentity = true // see identityWindow
-	}
+	young := !readIdentity && !kernel && !zombie && r.youngFrom > 0 && st.StartTicks >= r.youngFrom
 	e.gen = r.gen
 	e.statFD = statFD
 
@@ -495,10 +493,13 @@ func (r *ProcReader) readProc(dirfd, pid int, p *Proc) bool {
 	p.RSS = st.RSSPages * r.pageSize
 	exit, hasExit := st.Exit, st.HasExit && zombie
 
-	if readIdentity {
+	switch {
+	case readIdentity:
 		r.readUID(dirfd, pid, e)
+	case young:
+		r.refreshIdentity(dirfd, pid, e)
 	}
-	if readIdentity || r.cmdlineStale(e, kernel, zombie) {
+	if readIdentity || (!young && r.cmdlineStale(e, kernel, zombie)) {
 		r.readCmdline(dirfd, pid, e, kernel, zombie)
 	}
 	p.Cmdline = e.cmdline
@@ -526,6 +527,22 @@ func (r *ProcReader) readUID(dirfd, pid int, e *procEntry) {
 	if uid, ok := parseStatusUID(b); ok {
 		e.uid = uid
 		e.user = r.users.name(uid)
+	}
+}
+
+// refreshIdentity reads the uid and the command line of a young process
+// again (see identityWindow), keeping what is cached when a read fails or
+// comes back empty: a process that is exiting has already lost its memory
+// and may be gone, and its argv as last seen alive is the one to keep.
+func (r *ProcReader) refreshIdentity(dirfd, pid int, e *procEntry) {
+	if b, err := r.readAt(dirfd, r.setPIDPath(pid, "status")); err == nil {
+		if uid, ok := parseStatusUID(b); ok && uid != e.uid {
+			e.uid, e.user = uid, r.users.name(uid)
+		}
+	}
+	if b, err := r.readAt(dirfd, r.setPIDPath(pid, "cmdline")); err == nil && len(b) > 0 {
+		e.cmdline = splitNUL(b)
+		e.emptyTries = 0
 	}
 }
 
